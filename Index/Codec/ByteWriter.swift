@@ -1,0 +1,59 @@
+/// Appends little-endian integers, LEB128 varints and length-prefixed strings to a byte buffer.
+struct ByteWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(reservingCapacity capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    var count: Int { bytes.count }
+
+    mutating func write(_ value: UInt8) { bytes.append(value) }
+
+    mutating func write(_ other: some Collection<UInt8>) { bytes.append(contentsOf: other) }
+
+    mutating func writeUInt32(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func writeUInt64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func writeInt64(_ value: Int64) { writeUInt64(UInt64(bitPattern: value)) }
+
+    mutating func writeVarint(_ value: UInt64) {
+        var remaining = value
+        while remaining >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
+            remaining >>= 7
+        }
+        bytes.append(UInt8(remaining))
+    }
+
+    mutating func writeVarint(_ value: Int) { writeVarint(UInt64(value)) }
+
+    /// Zig-zag first, so that small negative deltas stay small.
+    mutating func writeSignedVarint(_ value: Int64) {
+        writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func writeString(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            writeVarint(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    mutating func writeBytes(_ data: some Collection<UInt8>) {
+        writeVarint(data.count)
+        bytes.append(contentsOf: data)
+    }
+
+    mutating func patchUInt32(_ value: UInt32, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for index in 0..<4 { bytes[offset + index] = raw[index] }
+        }
+    }
+}

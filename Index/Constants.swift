@@ -1,0 +1,40 @@
+// On-disk names and limits in one place. Changing any value marked "format" means bumping the
+// matching version (`SegmentFormat.version`, `WALFormat.version`) and keeping a reader for the old one.
+
+enum SegmentFormat {
+    /// "LOGQSEG1" read as a little-endian UInt64, at the start and end of every segment file. Format.
+    static let magic: UInt64 = 0x3147_4553_5147_4F4C
+    /// Bump when the layout in docs/segment-format.md changes. Format.
+    static let version: UInt32 = 1
+    static let headerSize = 16
+    static let footerSize = 96
+    static let directoryEntrySize = 48
+    static let fileExtension = "seg"
+}
+
+enum WALFormat {
+    /// "LOGQWAL1" read as a little-endian UInt64. Format.
+    static let magic: UInt64 = 0x314C_4157_5147_4F4C
+    static let version: UInt32 = 1
+    static let headerSize = 16
+    static let frameHeaderSize = 8
+    static let fileExtension = "wal"
+}
+
+public enum StorageLimits {
+    /// Words are cut to this many bytes before indexing and before lookup. Format (changes the index).
+    public static let maxTokenBytes = 64
+    /// Field values longer than this are stored but not indexed as terms. Format.
+    public static let maxIndexedValueBytes = 256
+    /// A message longer than this is cut, and the record gets a `_truncated` field with the original size.
+    public static let maxMessageBytes = 1 << 20
+    /// The largest WAL frame a reader accepts; a larger length is corruption, not an allocation request.
+    static let maxWALFrameBytes = 256 << 20
+}
+
+enum StoreFileNames {
+    static let manifest = "MANIFEST.json"
+    static let walDirectory = "wal"
+    static let segmentDirectory = "segments"
+    static let temporarySuffix = ".tmp"
+}

@@ -1,0 +1,132 @@
+// See docs/segment-format.md, "Block payload": records laid out column by column.
+
+/// Encodes up to `SegmentWriter.Options.recordsPerBlock` records into one block payload and back.
+enum BlockCodec {
+    static func encode(_ records: ArraySlice<LogRecord>) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: records.count * 160)
+        writer.writeVarint(records.count)
+
+        var previous: Int64 = 0
+        for record in records {
+            writer.writeSignedVarint(record.timestamp &- previous)
+            previous = record.timestamp
+        }
+        for record in records { writer.write(record.level?.rawValue ?? 0) }
+        for column in [\LogRecord.service, \LogRecord.host, \LogRecord.source] {
+            writeDictionaryColumn(records.map { $0[keyPath: column] }, into: &writer)
+        }
+        for record in records { writer.writeVarint(record.message.utf8.count) }
+        for record in records { writer.write(record.message.utf8) }
+        writeFields(records, into: &writer)
+        return writer.bytes
+    }
+
+    /// Repeated strings (service, host, source) as a block-local dictionary and one code per record.
+    private static func writeDictionaryColumn(_ values: [String], into writer: inout ByteWriter) {
+        var codes: [String: Int] = [:]
+        var dictionary: [String] = []
+        var column: [Int] = []
+        column.reserveCapacity(values.count)
+        for value in values {
+            if let code = codes[value] {
+                column.append(code)
+            } else {
+                codes[value] = dictionary.count
+                column.append(dictionary.count)
+                dictionary.append(value)
+            }
+        }
+        writer.writeVarint(dictionary.count)
+        for value in dictionary { writer.writeString(value) }
+        for code in column { writer.writeVarint(code) }
+    }
+
+    private static func writeFields(_ records: ArraySlice<LogRecord>, into writer: inout ByteWriter) {
+        var nameCodes: [String: Int] = [:]
+        var names: [String] = []
+        for record in records {
+            for field in record.fields where nameCodes[field.name] == nil {
+                nameCodes[field.name] = names.count
+                names.append(field.name)
+            }
+        }
+        writer.writeVarint(names.count)
+        for name in names { writer.writeString(name) }
+        for record in records {
+            writer.writeVarint(record.fields.count)
+            for field in record.fields {
+                writer.writeVarint(nameCodes[field.name]!)
+                writer.writeFieldValue(field.value)
+            }
+        }
+    }
+
+    static func decode(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [LogRecord] {
+        var reader = ByteReader(payload)
+        let count = try reader.readLength()
+
+        var timestamps: [Int64] = []
+        timestamps.reserveCapacity(count)
+        var previous: Int64 = 0
+        for _ in 0..<count {
+            previous = previous &+ (try reader.readSignedVarint())
+            timestamps.append(previous)
+        }
+        var levels: [LogLevel?] = []
+        levels.reserveCapacity(count)
+        for _ in 0..<count { levels.append(try reader.readLevel()) }
+        let services = try readDictionaryColumn(count: count, from: &reader)
+        let hosts = try readDictionaryColumn(count: count, from: &reader)
+        let sources = try readDictionaryColumn(count: count, from: &reader)
+        var messageLengths: [Int] = []
+        messageLengths.reserveCapacity(count)
+        for _ in 0..<count { messageLengths.append(try reader.readLength()) }
+        var messages: [String] = []
+        messages.reserveCapacity(count)
+        for length in messageLengths {
+            messages.append(String(decoding: try reader.readByteSlice(count: length), as: UTF8.self))
+        }
+
+        let nameCount = try reader.readLength()
+        var names: [String] = []
+        for _ in 0..<nameCount { names.append(try reader.readString()) }
+        var records: [LogRecord] = []
+        records.reserveCapacity(count)
+        for index in 0..<count {
+            let fieldCount = try reader.readLength()
+            var fields: [Field] = []
+            fields.reserveCapacity(fieldCount)
+            for _ in 0..<fieldCount {
+                let code = try reader.readIndex(below: names.count, what: "field name code")
+                fields.append(Field(names[code], try reader.readFieldValue()))
+            }
+            records.append(
+                LogRecord(
+                    timestamp: timestamps[index],
+                    level: levels[index],
+                    service: services[index],
+                    host: hosts[index],
+                    source: sources[index],
+                    message: messages[index],
+                    fields: fields
+                )
+            )
+        }
+        guard reader.isAtEnd else { throw .malformed("bytes left after the last column", at: reader.offset) }
+        return records
+    }
+
+    private static func readDictionaryColumn(count: Int, from reader: inout ByteReader) throws(DecodeError) -> [String] {
+        let dictionarySize = try reader.readLength()
+        var dictionary: [String] = []
+        dictionary.reserveCapacity(dictionarySize)
+        for _ in 0..<dictionarySize { dictionary.append(try reader.readString()) }
+        var column: [String] = []
+        column.reserveCapacity(count)
+        for _ in 0..<count {
+            let code = try reader.readIndex(below: dictionary.count, what: "dictionary code")
+            column.append(dictionary[code])
+        }
+        return column
+    }
+}

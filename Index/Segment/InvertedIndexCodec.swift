@@ -1,0 +1,97 @@
+// See docs/segment-format.md, "Index section".
+
+/// The term dictionary with its posting lists: terms sorted bytewise, each stored as the length of the
+/// prefix it shares with the previous term plus the rest, followed by its postings (record ordinals,
+/// ascending, delta + varint).
+enum InvertedIndexCodec {
+    static func encode(_ records: [LogRecord]) -> [UInt8] {
+        var postings: [String: [UInt32]] = [:]
+        for (ordinal, record) in records.enumerated() {
+            let ordinal = UInt32(ordinal)
+            record.forEachTerm { term in
+                let key = term.field + "\u{1F}" + term.value
+                postings[key, default: []].appendIfNew(ordinal)
+            }
+        }
+        let keys = postings.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+
+        var writer = ByteWriter(reservingCapacity: keys.count * 16)
+        writer.writeVarint(keys.count)
+        var previous: [UInt8] = []
+        for key in keys {
+            let shared = zip(previous, key).prefix { $0 == $1 }.count
+            writer.writeVarint(shared)
+            writer.writeBytes(key[shared...])
+            let list = postings[String(decoding: key, as: UTF8.self)]!
+            writer.writeVarint(list.count)
+            var last: UInt32 = 0
+            for (position, ordinal) in list.enumerated() {
+                writer.writeVarint(UInt64(position == 0 ? ordinal : ordinal - last))
+                last = ordinal
+            }
+            previous = key
+        }
+        return writer.bytes
+    }
+
+    /// Where each term's postings start in the payload, and how many there are.
+    struct PostingsLocation {
+        var offset: Int
+        var count: Int
+    }
+
+    static func decodeDictionary(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [String: PostingsLocation] {
+        var reader = ByteReader(payload)
+        let termCount = try reader.readLength()
+        var dictionary: [String: PostingsLocation] = [:]
+        dictionary.reserveCapacity(termCount)
+        var previous: [UInt8] = []
+        var previousKey = ""
+        for _ in 0..<termCount {
+            let shared = try reader.readLength()
+            guard shared <= previous.count else { throw .malformed("shared prefix longer than previous term", at: reader.offset) }
+            let suffixLength = try reader.readLength()
+            let suffix = try reader.readByteSlice(count: suffixLength)
+            var key = Array(previous[..<shared])
+            key.append(contentsOf: suffix)
+            guard previous.isEmpty || previous.lexicographicallyPrecedes(key) else {
+                throw .malformed("terms out of order", at: reader.offset)
+            }
+            let count = try reader.readLength()
+            let location = PostingsLocation(offset: reader.offset, count: count)
+            for _ in 0..<count { _ = try reader.readVarint() }
+            previousKey = String(decoding: key, as: UTF8.self)
+            dictionary[previousKey] = location
+            previous = key
+        }
+        guard reader.isAtEnd else { throw .malformed("bytes left after the last term", at: reader.offset) }
+        return dictionary
+    }
+
+    static func decodePostings(
+        _ payload: UnsafeRawBufferPointer,
+        at location: PostingsLocation,
+        recordCount: Int
+    ) throws(DecodeError) -> [UInt32] {
+        var reader = ByteReader(payload, offset: location.offset)
+        var result: [UInt32] = []
+        result.reserveCapacity(location.count)
+        var current: UInt64 = 0
+        for position in 0..<location.count {
+            let delta = try reader.readVarint()
+            current = position == 0 ? delta : current + delta
+            guard current < UInt64(recordCount), position == 0 || delta > 0 else {
+                throw .malformed("posting out of order or past the last record", at: reader.offset)
+            }
+            result.append(UInt32(current))
+        }
+        return result
+    }
+}
+
+extension Array where Element == UInt32 {
+    /// Records are visited in order, so a word repeated in one message is a repeat of the last entry.
+    fileprivate mutating func appendIfNew(_ ordinal: UInt32) {
+        if last != ordinal { append(ordinal) }
+    }
+}

@@ -1,0 +1,210 @@
+// See docs/segment-format.md
+import Foundation
+
+/// An open, verified segment file. Immutable and safe to share between queries.
+public final class SegmentReader: Sendable {
+    public struct BlockInfo: Sendable {
+        public let offset: Int
+        public let storedLength: Int
+        public let checksum: UInt32
+        public let firstOrdinal: Int
+        public let recordCount: Int
+        public let minTime: Int64
+        public let maxTime: Int64
+        public let codec: CompressionCodec
+        public let payloadLength: Int
+    }
+
+    public let path: String
+    public let recordCount: Int
+    public let minTime: Int64
+    public let maxTime: Int64
+    public let blocks: [BlockInfo]
+    public let byteCount: Int
+    /// The size of the stored (compressed) index section, for the disk-budget figures.
+    public let indexByteCount: Int
+    private let file: MappedFile
+    private let indexPayload: [UInt8]
+    private let dictionary: [String: InvertedIndexCodec.PostingsLocation]
+
+    /// Opens `path` and checks its magic, version, footer, directory and index checksums. Block checksums
+    /// are checked when a block is read.
+    public init(path: String) throws(StorageError) {
+        self.path = path
+        let file = try MappedFile(path: path)
+        self.file = file
+        self.byteCount = file.bytes.count
+        let parsed = try Self.parse(file.bytes, path: path)
+        recordCount = parsed.recordCount
+        minTime = parsed.minTime
+        maxTime = parsed.maxTime
+        blocks = parsed.blocks
+        indexPayload = parsed.indexPayload
+        dictionary = parsed.dictionary
+        indexByteCount = parsed.indexStoredLength
+    }
+
+    private struct Parsed {
+        var recordCount: Int
+        var minTime: Int64
+        var maxTime: Int64
+        var blocks: [BlockInfo]
+        var indexPayload: [UInt8]
+        var indexStoredLength: Int
+        var dictionary: [String: InvertedIndexCodec.PostingsLocation]
+    }
+
+    private static func parse(_ raw: UnsafeRawBufferPointer, path: String) throws(StorageError) -> Parsed {
+        func corrupt(_ reason: String, _ offset: Int) -> StorageError {
+            .corruption(file: path, offset: offset, reason: reason)
+        }
+        guard raw.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
+            throw corrupt("file is shorter than a header and a footer", 0)
+        }
+        do {
+            var header = ByteReader(raw)
+            guard try header.readUInt64() == SegmentFormat.magic else { throw corrupt("bad magic number in header", 0) }
+            let headerVersion = try header.readUInt32()
+            guard headerVersion <= SegmentFormat.version else {
+                throw StorageError.unsupportedVersion(file: path, version: headerVersion)
+            }
+
+            let footerStart = raw.count - SegmentFormat.footerSize
+            var footer = ByteReader(raw, offset: footerStart)
+            let directoryOffset = Int(try footer.readUInt64())
+            let directoryLength = Int(try footer.readUInt64())
+            let indexOffset = Int(try footer.readUInt64())
+            let indexLength = Int(try footer.readUInt64())
+            let recordCount = Int(try footer.readUInt64())
+            let minTime = try footer.readInt64()
+            let maxTime = try footer.readInt64()
+            let blockCount = Int(try footer.readUInt32())
+            let directoryChecksum = try footer.readUInt32()
+            let indexChecksum = try footer.readUInt32()
+            let indexPayloadLength = Int(try footer.readUInt32())
+            let indexCodecRaw = try footer.readUInt8()
+            try footer.skip(3)
+            let version = try footer.readUInt32()
+            let checkedLength = footer.offset - footerStart
+            let footerChecksum = try footer.readUInt32()
+            try footer.skip(4)
+            let trailingMagic = try footer.readUInt64()
+
+            guard trailingMagic == SegmentFormat.magic else { throw corrupt("bad magic number in footer", raw.count - 8) }
+            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[footerStart..<(footerStart + checkedLength)]))
+            guard computed == footerChecksum else { throw corrupt("footer checksum mismatch", footerStart) }
+            guard version <= SegmentFormat.version else { throw StorageError.unsupportedVersion(file: path, version: version) }
+            guard directoryOffset >= SegmentFormat.headerSize, directoryLength == blockCount * SegmentFormat.directoryEntrySize,
+                directoryOffset + directoryLength <= footerStart,
+                indexOffset >= SegmentFormat.headerSize, indexOffset + indexLength <= directoryOffset,
+                let indexCodec = CompressionCodec(rawValue: indexCodecRaw)
+            else { throw corrupt("footer offsets do not fit the file", footerStart) }
+
+            let directoryBytes = UnsafeRawBufferPointer(rebasing: raw[directoryOffset..<(directoryOffset + directoryLength)])
+            guard CRC32C.checksum(directoryBytes) == directoryChecksum else {
+                throw corrupt("block directory checksum mismatch", directoryOffset)
+            }
+            var directory = ByteReader(directoryBytes)
+            var blocks: [BlockInfo] = []
+            blocks.reserveCapacity(blockCount)
+            var expectedOrdinal = 0
+            for _ in 0..<blockCount {
+                let offset = Int(try directory.readUInt64())
+                let storedLength = Int(try directory.readUInt32())
+                let checksum = try directory.readUInt32()
+                let firstOrdinal = Int(try directory.readUInt32())
+                let count = Int(try directory.readUInt32())
+                let blockMin = try directory.readInt64()
+                let blockMax = try directory.readInt64()
+                let codecRaw = try directory.readUInt8()
+                try directory.skip(3)
+                let payloadLength = Int(try directory.readUInt32())
+                guard let codec = CompressionCodec(rawValue: codecRaw), firstOrdinal == expectedOrdinal, count > 0,
+                    offset >= SegmentFormat.headerSize, offset + storedLength <= indexOffset
+                else { throw corrupt("block directory entry does not fit the file", directoryOffset + directory.offset) }
+                expectedOrdinal += count
+                blocks.append(
+                    BlockInfo(
+                        offset: offset, storedLength: storedLength, checksum: checksum, firstOrdinal: firstOrdinal,
+                        recordCount: count, minTime: blockMin, maxTime: blockMax, codec: codec,
+                        payloadLength: payloadLength))
+            }
+            guard expectedOrdinal == recordCount else { throw corrupt("blocks do not add up to the record count", footerStart) }
+
+            let indexStored = UnsafeRawBufferPointer(rebasing: raw[indexOffset..<(indexOffset + indexLength)])
+            guard CRC32C.checksum(indexStored) == indexChecksum else { throw corrupt("index checksum mismatch", indexOffset) }
+            let indexPayload: [UInt8]
+            do {
+                indexPayload = try Compression.decompress(indexStored, codec: indexCodec, expectedSize: indexPayloadLength)
+            } catch {
+                throw corrupt("index section: \(error.reason)", indexOffset)
+            }
+            let dictionary: [String: InvertedIndexCodec.PostingsLocation]
+            do {
+                dictionary = try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
+                    try InvertedIndexCodec.decodeDictionary(payload)
+                }
+            } catch {
+                let reason = (error as? DecodeError).map { "\($0.reason) (payload byte \($0.offset))" } ?? "\(error)"
+                throw corrupt("index section: \(reason)", indexOffset)
+            }
+            return Parsed(
+                recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
+                indexPayload: indexPayload, indexStoredLength: indexLength, dictionary: dictionary)
+        } catch let error as DecodeError {
+            throw corrupt(error.reason, error.offset)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw corrupt("\(error)", 0)
+        }
+    }
+
+    /// The ordinals of the records that hold `term`, ascending; empty when none does.
+    public func postings(for term: Term) throws(StorageError) -> [UInt32] {
+        guard let location = dictionary[term.field + "\u{1F}" + term.value] else { return [] }
+        do {
+            return try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
+                try InvertedIndexCodec.decodePostings(payload, at: location, recordCount: recordCount)
+            }
+        } catch {
+            throw .corruption(file: path, offset: location.offset, reason: "postings of a term: \(error.decodeReason)")
+        }
+    }
+
+    /// Every term in the index, for the invariant checker and `logq fsck`.
+    public var termCount: Int { dictionary.count }
+
+    /// The block that holds `ordinal`.
+    public func blockIndex(containing ordinal: Int) -> Int {
+        var low = 0
+        var high = blocks.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if blocks[middle].firstOrdinal <= ordinal { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// Reads, verifies and decodes one block's records.
+    public func readBlock(_ index: Int) throws(StorageError) -> [LogRecord] {
+        let block = blocks[index]
+        let raw = file.bytes
+        do {
+            let stored = UnsafeRawBufferPointer(rebasing: raw[block.offset..<(block.offset + block.storedLength)])
+            guard CRC32C.checksum(stored) == block.checksum else {
+                throw .corruption(file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
+            }
+            do {
+                let payload = try Compression.decompress(stored, codec: block.codec, expectedSize: block.payloadLength)
+                let records = try payload.withUnsafeBytes { (bytes) throws(DecodeError) in try BlockCodec.decode(bytes) }
+                guard records.count == block.recordCount else {
+                    throw DecodeError.malformed("block holds \(records.count) records, directory says \(block.recordCount)", at: 0)
+                }
+                return records
+            } catch {
+                throw .corruption(file: path, offset: block.offset, reason: "block \(index): \(error.decodeReason)")
+            }
+        }
+    }
+}

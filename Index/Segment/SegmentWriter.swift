@@ -1,0 +1,109 @@
+// See docs/segment-format.md
+import Foundation
+
+/// Builds one immutable segment file from records sorted by time.
+///
+/// The file is written under a temporary name, fsynced and renamed into place, so a reader never sees a
+/// partial segment.
+public struct SegmentWriter {
+    public struct Options: Sendable {
+        public var recordsPerBlock: Int
+        public var codec: CompressionCodec
+        public var zstdLevel: Int32
+
+        public init(recordsPerBlock: Int = 2048, codec: CompressionCodec = .zstd, zstdLevel: Int32 = 3) {
+            self.recordsPerBlock = recordsPerBlock
+            self.codec = codec
+            self.zstdLevel = zstdLevel
+        }
+    }
+
+    public let options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Writes `records` (sorted by timestamp, oldest first) to `path` and returns the file's summary.
+    @discardableResult
+    public func write(_ records: [LogRecord], to path: String) throws(StorageError) -> SegmentSummary {
+        precondition(!records.isEmpty, "a segment holds at least one record")
+        let bytes = encode(records)
+        try DurableFile.writeAtomically(bytes, to: path)
+        return SegmentSummary(
+            path: path,
+            recordCount: records.count,
+            minTime: records.first!.timestamp,
+            maxTime: records.last!.timestamp,
+            byteCount: bytes.count
+        )
+    }
+
+    func encode(_ records: [LogRecord]) -> [UInt8] {
+        var file = ByteWriter(reservingCapacity: records.count * 48)
+        file.writeUInt64(SegmentFormat.magic)
+        file.writeUInt32(SegmentFormat.version)
+        file.writeUInt32(0)
+
+        var directory = ByteWriter(reservingCapacity: (records.count / options.recordsPerBlock + 1) * 48)
+        var blockCount: UInt32 = 0
+        var start = 0
+        while start < records.count {
+            let end = min(start + options.recordsPerBlock, records.count)
+            let chunk = records[start..<end]
+            let payload = BlockCodec.encode(chunk)
+            let stored = Compression.compress(payload, codec: options.codec, zstdLevel: options.zstdLevel)
+            directory.writeUInt64(UInt64(file.count))
+            directory.writeUInt32(UInt32(stored.count))
+            directory.writeUInt32(CRC32C.checksum(stored))
+            directory.writeUInt32(UInt32(start))
+            directory.writeUInt32(UInt32(chunk.count))
+            directory.writeInt64(chunk.map(\.timestamp).min()!)
+            directory.writeInt64(chunk.map(\.timestamp).max()!)
+            directory.write(options.codec.rawValue)
+            directory.write([0, 0, 0])
+            directory.writeUInt32(UInt32(payload.count))
+            file.write(stored)
+            blockCount += 1
+            start = end
+        }
+
+        let indexPayload = InvertedIndexCodec.encode(records)
+        let indexStored = Compression.compress(indexPayload, codec: .zstd, zstdLevel: options.zstdLevel)
+        let indexOffset = file.count
+        file.write(indexStored)
+        let directoryOffset = file.count
+        file.write(directory.bytes)
+
+        var footer = ByteWriter(reservingCapacity: SegmentFormat.footerSize)
+        footer.writeUInt64(UInt64(directoryOffset))
+        footer.writeUInt64(UInt64(directory.count))
+        footer.writeUInt64(UInt64(indexOffset))
+        footer.writeUInt64(UInt64(indexStored.count))
+        footer.writeUInt64(UInt64(records.count))
+        footer.writeInt64(records.first!.timestamp)
+        footer.writeInt64(records.last!.timestamp)
+        footer.writeUInt32(blockCount)
+        footer.writeUInt32(CRC32C.checksum(directory.bytes))
+        footer.writeUInt32(CRC32C.checksum(indexStored))
+        footer.writeUInt32(UInt32(indexPayload.count))
+        footer.write(CompressionCodec.zstd.rawValue)
+        footer.write([0, 0, 0])
+        footer.writeUInt32(SegmentFormat.version)
+        footer.writeUInt32(CRC32C.checksum(footer.bytes))
+        footer.writeUInt32(0)
+        footer.writeUInt64(SegmentFormat.magic)
+        assert(footer.count == SegmentFormat.footerSize)
+        file.write(footer.bytes)
+        return file.bytes
+    }
+}
+
+/// What the manifest records about a segment file.
+public struct SegmentSummary: Sendable, Equatable, Codable {
+    public var path: String
+    public var recordCount: Int
+    public var minTime: Int64
+    public var maxTime: Int64
+    public var byteCount: Int
+}

@@ -1,0 +1,55 @@
+/// A key of the inverted index: a field and an exact value, or a lower-cased word of the message.
+public struct Term: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The pseudo-field that message words are indexed under.
+    public static let messageField = "_msg"
+    /// Separates field from value in the stored key; it cannot appear in a field name we index.
+    static let separator: UInt8 = 0x1F
+
+    public let field: String
+    public let value: String
+
+    public init(field: String, value: String) {
+        self.field = field
+        self.value = value
+    }
+
+    public static func word(_ token: String) -> Term { Term(field: messageField, value: token) }
+
+    /// The bytes stored in the term dictionary, which sorts them bytewise.
+    var key: [UInt8] {
+        var bytes = Array(field.utf8)
+        bytes.append(Term.separator)
+        bytes.append(contentsOf: value.utf8)
+        return bytes
+    }
+
+    /// Values past the limit are not in the index: a query for one must scan and verify instead.
+    public var isIndexable: Bool {
+        field.utf8.count <= StorageLimits.maxIndexedValueBytes && value.utf8.count <= StorageLimits.maxIndexedValueBytes
+    }
+
+    init?(key: some Collection<UInt8>) {
+        guard let split = key.firstIndex(of: Term.separator) else { return nil }
+        field = String(decoding: key[..<split], as: UTF8.self)
+        value = String(decoding: key[key.index(after: split)...], as: UTF8.self)
+    }
+
+    public static func < (lhs: Term, rhs: Term) -> Bool { lhs.key.lexicographicallyPrecedes(rhs.key) }
+
+    public var description: String { "\(field):\(value)" }
+}
+
+extension LogRecord {
+    /// Every term this record is found by: its fixed columns, its free fields and its message words.
+    public func forEachTerm(_ body: (Term) -> Void) {
+        if let level { body(Term(field: "level", value: level.description)) }
+        if !service.isEmpty { body(Term(field: "service", value: service)) }
+        if !host.isEmpty { body(Term(field: "host", value: host)) }
+        if !source.isEmpty { body(Term(field: "source", value: source)) }
+        for field in fields {
+            let term = Term(field: field.name, value: field.value.canonicalText)
+            if term.isIndexable { body(term) }
+        }
+        Tokenizer.forEachToken(in: message) { body(Term.word(String(decoding: $0, as: UTF8.self))) }
+    }
+}

@@ -1,0 +1,62 @@
+/// Splits messages into the lower-cased words that the inverted index stores and bare query words match.
+///
+/// A word is a run of ASCII letters, digits and `_`, or of any non-ASCII bytes (so UTF-8 words in other
+/// scripts stay whole). Only ASCII is lower-cased. Words longer than `StorageLimits.maxTokenBytes` are
+/// cut there, the same way at ingest and at query time.
+public enum Tokenizer {
+    @inline(__always)
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"): return true
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return true
+        case 0x80...: return true
+        default: return false
+        }
+    }
+
+    @inline(__always)
+    static func lower(_ byte: UInt8) -> UInt8 {
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
+    }
+
+    /// Calls `body` with each word's lower-cased bytes, in order.
+    public static func forEachToken(in text: String, _ body: (ArraySlice<UInt8>) -> Void) {
+        var text = text
+        text.withUTF8 { utf8 in
+            var token: [UInt8] = []
+            token.reserveCapacity(32)
+            for byte in utf8 {
+                if isWordByte(byte) {
+                    if token.count < StorageLimits.maxTokenBytes { token.append(lower(byte)) }
+                } else if !token.isEmpty {
+                    body(token[...])
+                    token.removeAll(keepingCapacity: true)
+                }
+            }
+            if !token.isEmpty { body(token[...]) }
+        }
+    }
+
+    public static func tokens(in text: String) -> [String] {
+        var result: [String] = []
+        forEachToken(in: text) { result.append(String(decoding: $0, as: UTF8.self)) }
+        return result
+    }
+
+    /// True when `words` (already tokens) occur one after another in `text`'s words: how a bare word or a
+    /// phrase matches a message.
+    public static func containsSequence(_ words: [String], in text: String) -> Bool {
+        guard !words.isEmpty else { return true }
+        let wanted = words.map { Array($0.utf8) }
+        // Phrases are short: a sliding window over the message's words is enough.
+        var window: [[UInt8]] = []
+        var found = false
+        forEachToken(in: text) { token in
+            guard !found else { return }
+            window.append(Array(token))
+            if window.count > wanted.count { window.removeFirst() }
+            if window == wanted { found = true }
+        }
+        return found
+    }
+}

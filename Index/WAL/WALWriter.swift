@@ -1,0 +1,55 @@
+// See docs/wal-format.md
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Appends frames of records to one WAL file. Not thread-safe: the store's commit thread owns it.
+final class WALWriter {
+    let generation: UInt64
+    let path: String
+    private var descriptor: Int32
+
+    static func fileName(generation: UInt64) -> String {
+        let hex = String(generation, radix: 16)
+        return String(repeating: "0", count: max(0, 16 - hex.count)) + hex + "." + WALFormat.fileExtension
+    }
+
+    static func generation(ofFileName name: String) -> UInt64? {
+        guard name.hasSuffix("." + WALFormat.fileExtension) else { return nil }
+        return UInt64(name.dropLast(WALFormat.fileExtension.count + 1), radix: 16)
+    }
+
+    init(directory: String, generation: UInt64) throws(StorageError) {
+        self.generation = generation
+        path = directory + "/" + WALWriter.fileName(generation: generation)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .io(operation: "create WAL", path: path, errno: errno) }
+        var header = ByteWriter()
+        header.writeUInt64(WALFormat.magic)
+        header.writeUInt32(WALFormat.version)
+        header.writeUInt32(0)
+        try DurableFile.writeAll(header.bytes, to: descriptor, path: path)
+        try sync()
+        try DurableFile.syncDirectory(containing: path)
+    }
+
+    /// Writes one frame holding `records`. Not durable until `sync()` returns.
+    func append(_ records: some Collection<LogRecord>) throws(StorageError) {
+        var payload = ByteWriter(reservingCapacity: records.count * 200)
+        payload.writeVarint(records.count)
+        for record in records { payload.writeRecordRow(record) }
+        var frame = ByteWriter(reservingCapacity: payload.count + WALFormat.frameHeaderSize)
+        frame.writeUInt32(UInt32(payload.count))
+        frame.writeUInt32(CRC32C.checksum(payload.bytes))
+        frame.write(payload.bytes)
+        try DurableFile.writeAll(frame.bytes, to: descriptor, path: path)
+    }
+
+    func sync() throws(StorageError) {
+        guard fsync(descriptor) == 0 else { throw .io(operation: "fsync WAL", path: path, errno: errno) }
+    }
+
+    deinit { close(descriptor) }
+}

@@ -1,0 +1,105 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "logq",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "logqd", targets: ["logqd"]),
+        .executable(name: "logq", targets: ["logq"]),
+        .executable(name: "logq-bench", targets: ["logq-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config (the Makefile installs the Debian -dev packages).
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(
+            name: "CPCRE2",
+            path: "Sources/CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+
+        // The storage engine: records, WAL, segments, inverted index. No networking.
+        .target(
+            name: "LogqIndex",
+            dependencies: ["CZstd", "CLZ4", .product(name: "Logging", package: "swift-log")], path: "Index", swiftSettings: strictSwift),
+        // Parsing: PCRE2 binding and line decoding into records.
+        .target(
+            name: "LogqParsers",
+            dependencies: ["CPCRE2", "LogqIndex"],
+            path: "Parsers",
+            exclude: ["patterns"],
+            swiftSettings: strictSwift
+        ),
+        // The query language and its executor over the store.
+        .target(name: "LogqQuery", dependencies: ["LogqIndex"], swiftSettings: strictSwift),
+        // Listeners that turn bytes from the network into records.
+        .target(
+            name: "LogqIngest",
+            dependencies: [
+                "LogqIndex", "LogqParsers",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Deterministic generator of realistic platform logs, for tests and benchmarks.
+        .target(name: "LogqCorpus", swiftSettings: strictSwift),
+        // The server wiring: configuration, HTTP API, services.
+        .target(
+            name: "LogqServer",
+            dependencies: [
+                "LogqIndex", "LogqQuery", "LogqIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "logqd",
+            dependencies: [
+                "LogqServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "logq",
+            dependencies: [
+                "LogqQuery", "LogqCorpus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "logq-bench",
+            dependencies: [
+                "LogqCorpus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        .testTarget(name: "LogqIndexTests", dependencies: ["LogqIndex"], swiftSettings: strictSwift),
+        .testTarget(name: "LogqParsersTests", dependencies: ["LogqParsers"], swiftSettings: strictSwift),
+        .testTarget(name: "LogqQueryTests", dependencies: ["LogqQuery", "LogqIndex"], swiftSettings: strictSwift),
+        .testTarget(name: "LogqCorpusTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
+        .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
+    ]
+)

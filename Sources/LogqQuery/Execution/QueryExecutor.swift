@@ -1,0 +1,112 @@
+import LogqIndex
+
+/// Runs a query over a store snapshot: index lookups narrow each segment to candidates, candidate
+/// blocks are decoded and every candidate is verified; results come newest first.
+public struct QueryExecutor: Sendable {
+    public let snapshot: StoreSnapshot
+
+    public init(snapshot: StoreSnapshot) {
+        self.snapshot = snapshot
+    }
+
+    /// Up to `limit` matching records, newest first.
+    public func search(_ query: Query, limit: Int) throws(StorageError) -> [LogRecord] {
+        guard limit > 0 else { return [] }
+        var results = snapshot.memtable.filter(query.matches)
+        results = newestFirst(results, limit: limit)
+
+        for segment in snapshot.segments.sorted(by: { $0.maxTime > $1.maxTime }) {
+            // Early stop: once `limit` records are held, a segment wholly older than the oldest adds nothing.
+            let cutoff = results.count == limit ? results.last!.timestamp : Int64.min
+            guard segment.maxTime >= cutoff else { continue }
+            var found: [LogRecord] = []
+            var reader = BlockCursor(segment: segment)
+            for ordinal in try candidates(for: query, in: segment).reversed() {
+                let record = try reader.record(at: Int(ordinal))
+                if record.timestamp < cutoff { break }
+                if query.matches(record) {
+                    found.append(record)
+                    if found.count == limit { break }
+                }
+            }
+            results = newestFirst(results + found, limit: limit)
+        }
+        return results
+    }
+
+    /// How many records match.
+    public func count(_ query: Query) throws(StorageError) -> Int {
+        var total = snapshot.memtable.reduce(0) { $0 + (query.matches($1) ? 1 : 0) }
+        let exact = query.filters.allSatisfy(\.isDecidedByIndex)
+        for segment in snapshot.segments {
+            let candidates = try candidates(for: query, in: segment)
+            if exact && !query.filters.isEmpty {
+                total += candidates.count
+                continue
+            }
+            var reader = BlockCursor(segment: segment)
+            for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
+        }
+        return total
+    }
+
+    /// The ordinals that hold every index term of the query, ascending: all records when none narrows.
+    func candidates(for query: Query, in segment: SegmentReader) throws(StorageError) -> [UInt32] {
+        var lists: [[UInt32]] = []
+        for term in query.filters.flatMap(\.indexTerms) {
+            let postings = try segment.postings(for: term)
+            if postings.isEmpty { return [] }
+            lists.append(postings)
+        }
+        guard !lists.isEmpty else { return (0..<UInt32(segment.recordCount)).map { $0 } }
+        lists.sort { $0.count < $1.count }
+        return lists.dropFirst().reduce(lists[0]) { intersect($0, $1) }
+    }
+
+    private func newestFirst(_ records: [LogRecord], limit: Int) -> [LogRecord] {
+        Array(records.sorted { $0.timestamp > $1.timestamp }.prefix(limit))
+    }
+}
+
+/// Sorted-list intersection by galloping through the longer list.
+func intersect(_ small: [UInt32], _ large: [UInt32]) -> [UInt32] {
+    var result: [UInt32] = []
+    result.reserveCapacity(small.count)
+    var low = 0
+    for value in small {
+        var step = 1
+        var high = low
+        while high < large.count, large[high] < value {
+            low = high + 1
+            high += step
+            step *= 2
+        }
+        high = min(high, large.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if large[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        if low < large.count, large[low] == value { result.append(value) }
+    }
+    return result
+}
+
+/// Decodes each block once while a query walks its candidates.
+struct BlockCursor {
+    let segment: SegmentReader
+    private var blockIndex = -1
+    private var records: [LogRecord] = []
+
+    init(segment: SegmentReader) {
+        self.segment = segment
+    }
+
+    mutating func record(at ordinal: Int) throws(StorageError) -> LogRecord {
+        let wanted = segment.blockIndex(containing: ordinal)
+        if wanted != blockIndex {
+            records = try segment.readBlock(wanted)
+            blockIndex = wanted
+        }
+        return records[ordinal - segment.blocks[wanted].firstOrdinal]
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import LogqIndex
+import Yams
+
+/// Everything `logqd` can be told, with the embedded defaults of `make run`. See docs/configuration.md.
+public struct ServerConfiguration: Sendable, Equatable {
+    public var dataDirectory = "./data"
+    public var httpAddress = ListenAddress(host: "127.0.0.1", port: 9900)
+    public var tcpAddress = ListenAddress(host: "127.0.0.1", port: 5170)
+    public var flushRecordCount = 200_000
+    public var flushAgeSeconds = 30
+    public var compression = CompressionCodec.zstd
+    public var zstdLevel: Int32 = 3
+
+    public init() {}
+
+    var storeOptions: LogStore.Options {
+        LogStore.Options(
+            flushRecordCount: flushRecordCount,
+            flushAge: .seconds(flushAgeSeconds),
+            segment: SegmentWriter.Options(codec: compression, zstdLevel: zstdLevel)
+        )
+    }
+}
+
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `HOST:PORT`; port 0 asks the kernel for a free one (tests do this).
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        host = String(text[..<colon])
+        self.port = port
+        guard !host.isEmpty else { return nil }
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// A configuration file that cannot be used: every problem found, each with its key.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let file: String
+    public let problems: [String]
+    public var description: String {
+        "invalid configuration in \(file):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+extension ServerConfiguration {
+    /// Reads a YAML file over the defaults. Unknown keys are errors, so a typo is not silently ignored.
+    public static func load(file: String) throws -> ServerConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: file, problems: ["cannot read the file: \(error.localizedDescription)"])
+        }
+        let node: Any?
+        do {
+            node = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigurationError(file: file, problems: ["not valid YAML: \(error)"])
+        }
+        var configuration = ServerConfiguration()
+        var problems: [String] = []
+        guard let root = node as? [String: Any] else {
+            if node == nil { return configuration }
+            throw ConfigurationError(file: file, problems: ["the top level must be a mapping of keys"])
+        }
+        for (key, value) in root {
+            switch key {
+            case "data":
+                if let text = value as? String { configuration.dataDirectory = text } else { problems.append("data: must be a path") }
+            case "http", "tcp":
+                guard let section = value as? [String: Any], let text = section["address"] as? String,
+                    let address = ListenAddress(parsing: text), section.count == 1
+                else {
+                    problems.append("\(key): must be a mapping with one key, address: HOST:PORT")
+                    continue
+                }
+                if key == "http" { configuration.httpAddress = address } else { configuration.tcpAddress = address }
+            case "store":
+                guard let section = value as? [String: Any] else {
+                    problems.append("store: must be a mapping")
+                    continue
+                }
+                configuration.apply(store: section, problems: &problems)
+            default:
+                problems.append("\(key): unknown key (known: data, http, tcp, store)")
+            }
+        }
+        guard problems.isEmpty else { throw ConfigurationError(file: file, problems: problems.sorted()) }
+        return configuration
+    }
+
+    private mutating func apply(store section: [String: Any], problems: inout [String]) {
+        for (key, value) in section {
+            switch key {
+            case "flush_records":
+                if let number = value as? Int, number > 0 { flushRecordCount = number } else {
+                    problems.append("store.flush_records: must be a positive integer")
+                }
+            case "flush_age_seconds":
+                if let number = value as? Int, number > 0 { flushAgeSeconds = number } else {
+                    problems.append("store.flush_age_seconds: must be a positive integer")
+                }
+            case "compression":
+                switch value as? String {
+                case "zstd": compression = .zstd
+                case "lz4": compression = .lz4
+                default: problems.append("store.compression: must be zstd or lz4")
+                }
+            case "zstd_level":
+                if let number = value as? Int, (1...19).contains(number) { zstdLevel = Int32(number) } else {
+                    problems.append("store.zstd_level: must be an integer from 1 to 19")
+                }
+            default:
+                problems.append("store.\(key): unknown key (known: flush_records, flush_age_seconds, compression, zstd_level)")
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Logging
+import LogqServer
+
+@main
+struct Logqd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logqd",
+        abstract: "The logq server: takes logs over TCP, stores them in segments, answers queries over HTTP."
+    )
+
+    @Option(name: .long, help: "A YAML configuration file (see docs/configuration.md). Without it, the embedded defaults.")
+    var config: String?
+
+    @Option(name: .long, help: "The data directory (default ./data).")
+    var data: String?
+
+    @Option(name: .customLong("http-addr"), help: "HTTP API address, HOST:PORT (default 127.0.0.1:9900).")
+    var httpAddress: String?
+
+    @Option(name: .customLong("tcp-addr"), help: "TCP lines address, HOST:PORT (default 127.0.0.1:5170).")
+    var tcpAddress: String?
+
+    @Option(name: .customLong("ready-file"), help: "Write the bound ports here as JSON once listening.")
+    var readyFile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Flag(name: .customLong("check-config"), help: "Validate the configuration and exit.")
+    var checkConfig = false
+
+    mutating func run() async throws {
+        var configuration = ServerConfiguration()
+        if let config { configuration = try ServerConfiguration.load(file: config) }
+        if let data { configuration.dataDirectory = data }
+        if let httpAddress {
+            guard let address = ListenAddress(parsing: httpAddress) else {
+                throw ValidationError("--http-addr must be HOST:PORT, got '\(httpAddress)'")
+            }
+            configuration.httpAddress = address
+        }
+        if let tcpAddress {
+            guard let address = ListenAddress(parsing: tcpAddress) else {
+                throw ValidationError("--tcp-addr must be HOST:PORT, got '\(tcpAddress)'")
+            }
+            configuration.tcpAddress = address
+        }
+        if checkConfig {
+            print("configuration is valid")
+            return
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "logqd")
+        try await LogqServer(configuration: configuration, logger: logger, readyFile: readyFile).run()
+    }
+}
+
