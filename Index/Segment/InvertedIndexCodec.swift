@@ -48,8 +48,7 @@ enum InvertedIndexCodec {
         var previous: [UInt8] = []
         var previousKey = ""
         for _ in 0..<termCount {
-            let shared = try reader.readLength()
-            guard shared <= previous.count else { throw .malformed("shared prefix longer than previous term", at: reader.offset) }
+            let shared = try reader.readIndex(below: previous.count + 1, what: "shared prefix length")
             let suffixLength = try reader.readLength()
             let suffix = try reader.readByteSlice(count: suffixLength)
             var key = Array(previous[..<shared])

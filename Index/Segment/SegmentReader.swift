@@ -172,8 +172,11 @@ public final class SegmentReader: Sendable {
         }
     }
 
-    /// Every term in the index, for the invariant checker and `logq fsck`.
+    /// How many distinct terms the index holds.
     public var termCount: Int { dictionary.count }
+
+    /// Every term key in the index, for the invariant checker.
+    var dictionaryKeys: Dictionary<String, InvertedIndexCodec.PostingsLocation>.Keys { dictionary.keys }
 
     /// The block that holds `ordinal`.
     public func blockIndex(containing ordinal: Int) -> Int {

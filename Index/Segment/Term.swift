@@ -42,14 +42,15 @@ public struct Term: Hashable, Sendable, Comparable, CustomStringConvertible {
 extension LogRecord {
     /// Every term this record is found by: its fixed columns, its free fields and its message words.
     public func forEachTerm(_ body: (Term) -> Void) {
-        if let level { body(Term(field: "level", value: level.description)) }
-        if !service.isEmpty { body(Term(field: "service", value: service)) }
-        if !host.isEmpty { body(Term(field: "host", value: host)) }
-        if !source.isEmpty { body(Term(field: "source", value: source)) }
-        for field in fields {
-            let term = Term(field: field.name, value: field.value.canonicalText)
+        func indexed(_ field: String, _ value: String) {
+            let term = Term(field: field, value: value)
             if term.isIndexable { body(term) }
         }
+        if let level { body(Term(field: "level", value: level.description)) }
+        if !service.isEmpty { indexed("service", service) }
+        if !host.isEmpty { indexed("host", host) }
+        if !source.isEmpty { indexed("source", source) }
+        for field in fields { indexed(field.name, field.value.canonicalText) }
         Tokenizer.forEachToken(in: message) { body(Term.word(String(decoding: $0, as: UTF8.self))) }
     }
 }

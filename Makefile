@@ -1,0 +1,49 @@
+# logq — see README.md. `make run` and `make test` work on a fresh Debian machine: they install what is missing.
+SWIFT ?= swift
+SOURCES := Package.swift Sources Index Parsers Tests
+# Build libraries, and the tools the tests and benchmarks run (zstd and ripgrep are the benchmarks' peers).
+DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev pkg-config libsqlite3-dev zstd ripgrep python3
+
+.PHONY: deps build run test bench lint format clean
+
+deps:
+	@missing=""; \
+	for package in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "Missing Debian packages. Run:  sudo apt-get install -y$$missing"; exit 1; \
+		fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product logqd
+	$(SWIFT) build -c release --product logq
+
+run: build
+	@echo "logqd: data in ./data, HTTP API on 127.0.0.1:9900, TCP lines on 127.0.0.1:5170 (Ctrl-C stops)."
+	@echo "Send a line:   echo '{\"level\":\"error\",\"service\":\"order\",\"message\":\"Payment failed\"}' > /dev/tcp/127.0.0.1/5170"
+	@echo "Query it:      .build/release/logq 'level:error service:order'"
+	@echo "Sample logs:   .build/release/logq gen --count 10000 > /dev/tcp/127.0.0.1/5170"
+	.build/release/logqd
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) build -c release
+	.build/release/logq-bench --bin .build/release
+
+lint:
+	$(SWIFT) format lint --strict --recursive $(SOURCES)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(SOURCES)
+
+clean:
+	rm -rf .build

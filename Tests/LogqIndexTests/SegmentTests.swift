@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+@testable import LogqIndex
+
+@Suite struct SegmentTests {
+    @Test(arguments: [CompressionCodec.zstd, .lz4, .none])
+    func roundTripsEveryRecordAndTerm(codec: CompressionCodec) throws {
+        var factory = RecordFactory(seed: 7)
+        let records = factory.records(count: 5000)
+        let path = temporaryDirectory() + "/a.seg"
+        let summary = try SegmentWriter(options: .init(recordsPerBlock: 512, codec: codec)).write(records, to: path)
+        #expect(summary.recordCount == 5000)
+
+        let reader = try SegmentReader(path: path)
+        #expect(reader.recordCount == records.count)
+        #expect(reader.blocks.count == 10)
+        #expect(reader.minTime == records.first!.timestamp)
+        #expect(reader.maxTime == records.last!.timestamp)
+        let decoded = try (0..<reader.blocks.count).flatMap { try reader.readBlock($0) }
+        #expect(decoded == records)
+
+        // Every term's postings equal a naive scan of the records.
+        var expected: [Term: [UInt32]] = [:]
+        for (ordinal, record) in records.enumerated() {
+            record.forEachTerm { term in
+                if expected[term]?.last != UInt32(ordinal) { expected[term, default: []].append(UInt32(ordinal)) }
+            }
+        }
+        #expect(reader.termCount == expected.count)
+        for (term, postings) in expected {
+            #expect(try reader.postings(for: term) == postings, "\(term)")
+        }
+        #expect(try reader.postings(for: Term(field: "service", value: "absent")).isEmpty)
+        try reader.verifyInvariants()
+    }
+
+    @Test func blockIndexFindsTheBlockOfEveryOrdinal() throws {
+        var factory = RecordFactory(seed: 3)
+        let path = temporaryDirectory() + "/b.seg"
+        try SegmentWriter(options: .init(recordsPerBlock: 100)).write(factory.records(count: 1050), to: path)
+        let reader = try SegmentReader(path: path)
+        for ordinal in [0, 99, 100, 101, 999, 1000, 1049] {
+            let block = reader.blocks[reader.blockIndex(containing: ordinal)]
+            #expect(block.firstOrdinal <= ordinal && ordinal < block.firstOrdinal + block.recordCount)
+        }
+    }
+
+    @Test func keepsUnusualContentExactly() throws {
+        let records = [
+            LogRecord(timestamp: -5, message: ""),
+            LogRecord(timestamp: 0, level: .fatal, message: "tab\there\nnew line \u{0} nul", fields: [Field("", .string(""))]),
+            LogRecord(timestamp: Int64.max, service: String(repeating: "s", count: 300), message: "big", fields: [
+                Field("n", .int(Int64.min)), Field("d", .double(-0.0)), Field("long", .string(String(repeating: "x", count: 100_000))),
+            ]),
+        ]
+        let path = temporaryDirectory() + "/c.seg"
+        try SegmentWriter().write(records, to: path)
+        let reader = try SegmentReader(path: path)
+        #expect(try reader.readBlock(0) == records)
+        // Over-long values are stored but not indexed.
+        #expect(try reader.postings(for: Term(field: "service", value: String(repeating: "s", count: 300))).isEmpty)
+    }
+}
