@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SOURCES := Package.swift Sources Index Parsers Tests
 # Build libraries, and the tools the tests and benchmarks run (zstd and ripgrep are the benchmarks' peers).
-DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev pkg-config libsqlite3-dev zstd ripgrep python3
+DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev pkg-config libsqlite3-dev zstd ripgrep curl
 
 .PHONY: deps build run test bench lint format clean
 

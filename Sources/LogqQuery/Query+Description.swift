@@ -16,8 +16,12 @@ extension Filter: CustomStringConvertible {
     }
 
     static func quotedIfNeeded(_ value: String) -> String {
-        let plain = !value.isEmpty && value.unicodeScalars.allSatisfy { !QueryParser.isSpecial($0) }
-            && !QueryParser.keywords.contains(value)
+        let looksLikeOtherSyntax =
+            value.hasSuffix("*") || value.hasPrefix(">") || value.hasPrefix("<") || value.hasPrefix("[")
+            || value.hasPrefix("-") || value.hasPrefix("/")
+        let plain =
+            !value.isEmpty && value.unicodeScalars.allSatisfy { !QueryParser.isSpecial($0) }
+            && !QueryParser.keywords.contains(value) && !looksLikeOtherSyntax
         return plain ? value : quoted(value)
     }
 

@@ -72,8 +72,8 @@ struct QueryParser {
             guard !value.isEmpty else {
                 throw QueryError(message: "a value is missing after '\(word):'", position: valueStart)
             }
-            if value == "*" || value.hasSuffix("*") || value.hasPrefix(">") || value.hasPrefix("<") || value.hasPrefix("/")
-                || value.hasPrefix("[")
+            if value == "*" || value.hasSuffix("*") || value.hasPrefix(">") || value.hasPrefix("<") || value.hasPrefix("[")
+                || (value.count >= 2 && value.hasPrefix("/") && value.hasSuffix("/"))
             {
                 throw QueryError(
                     message: "prefix, exists, range and regex filters are not supported yet; give an exact value",

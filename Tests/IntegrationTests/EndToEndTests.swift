@@ -1,0 +1,99 @@
+import Foundation
+import LogqCorpus
+import Testing
+
+/// The first real path: generated lines over TCP into a real logqd, a crash and a clean restart,
+/// and the real `logq` CLI returning exactly the counts the generator reported.
+@Suite(.serialized) struct EndToEndTests {
+    @Test func generatedCorpusSurvivesCrashAndRestartWithExactCounts() throws {
+        let work = temporaryPath("e2e")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let corpus = work + "/corpus.jsonl"
+        let countsFile = work + "/counts.json"
+        let generated = try runLogq(
+            ["gen", "--seed", "2026", "--count", "20000", "--out", corpus, "--counts", countsFile], url: nil)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let counts = try JSONDecoder().decode(CorpusCounts.self, from: Data(contentsOf: URL(fileURLWithPath: countsFile)))
+        #expect(counts.total == 20000)
+
+        let server = ServerProcess(dataDirectory: work + "/data")
+        try server.start()
+        defer { server.stop(signal: SIGKILL) }
+
+        // Two senders at once, each with half of the lines, in chunks that split lines anywhere.
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: corpus)))
+        let middle = bytes[(bytes.count / 2)...].firstIndex(of: UInt8(ascii: "\n"))! + 1
+        let port = server.tcpPort
+        try DispatchQueue.concurrentPerformWithErrors(2) { index in
+            try sendTCP(Array(index == 0 ? bytes[..<middle] : bytes[middle...]), port: port)
+        }
+        try eventually(120, "all lines stored") { try count("*", server) == counts.total }
+        try expectExactCounts(counts, server, "before the crash")
+
+        // A crash: nothing acknowledged may be lost, nothing duplicated.
+        server.stop(signal: SIGKILL)
+        try server.start()
+        try expectExactCounts(counts, server, "after kill -9")
+
+        // A clean stop flushes the memtable to segments; the answers stay the same.
+        server.stop(signal: SIGTERM)
+        try server.start()
+        try expectExactCounts(counts, server, "after a clean restart")
+        let segments = try FileManager.default.subpathsOfDirectory(atPath: server.dataDirectory + "/segments")
+            .filter { $0.hasSuffix(".seg") }
+        #expect(!segments.isEmpty)
+
+        // Newest first, with the limit.
+        let newest = try runLogq(["-o", "json", "-l", "5", "level:error service:order"], url: server.baseURL)
+        #expect(newest.status == 0)
+        let times = newest.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["_time"] as? String
+        }
+        #expect(times.count == 5)
+        #expect(times == times.sorted(by: >))
+
+        let text = try runLogq(["-l", "1", "payment"], url: server.baseURL)
+        #expect(text.stdout.contains("ERROR order: Payment failed"))
+        #expect(text.stdout.contains("\tat com.coffee."), "stack trace kept in the message")
+    }
+
+    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
+        let result = try runLogq(["--count", query], url: server.baseURL)
+        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
+        }
+        return value
+    }
+
+    private func expectExactCounts(_ counts: CorpusCounts, _ server: ServerProcess, _ when: String) throws {
+        #expect(try count("*", server) == counts.total, "\(when)")
+        #expect(try count("level:error service:order", server) == counts.count(service: "order", level: "error"), "\(when)")
+        #expect(try count("level:warn service:nginx", server) == counts.count(service: "nginx", level: "warn"), "\(when)")
+        for service in ["gateway", "mysql", "ai-recommend"] {
+            #expect(try count("service:\(service)", server) == counts.byService[service], "\(service) \(when)")
+        }
+        for (word, expected) in counts.words {
+            #expect(try count(word, server) == expected, "\(word) \(when)")
+        }
+        #expect(try count("service:nginx status:504", server) == counts.byStatus["504"], "\(when)")
+        // Search (not just count) returns every match when the limit allows.
+        let all = try runLogq(["-o", "raw", "-l", "100000", "level:error service:order"], url: server.baseURL)
+        let records = all.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("Payment failed") || $0.hasPrefix("Lock wait") || $0.hasPrefix("Deadlock") || $0.hasPrefix("Redis command failed") }
+        #expect(records.count == counts.count(service: "order", level: "error"), "\(when)")
+    }
+}
+
+extension DispatchQueue {
+    static func concurrentPerformWithErrors(_ iterations: Int, _ body: @Sendable (Int) throws -> Void) throws {
+        let errors = NSLock()
+        nonisolated(unsafe) var first: (any Error)?
+        concurrentPerform(iterations: iterations) { index in
+            do { try body(index) } catch {
+                errors.lock()
+                if first == nil { first = error }
+                errors.unlock()
+            }
+        }
+        if let first { throw first }
+    }
+}

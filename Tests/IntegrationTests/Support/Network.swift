@@ -1,0 +1,58 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Sends bytes to a loopback TCP port, half-closes, and waits for the server to close its side.
+func sendTCP(_ bytes: [UInt8], port: Int) throws {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw TestFailure("socket: errno \(errno)") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else { throw TestFailure("connect to 127.0.0.1:\(port): errno \(errno)") }
+    var sent = 0
+    while sent < bytes.count {
+        let result = bytes.withUnsafeBytes {
+            send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+        }
+        guard result > 0 else { throw TestFailure("send: errno \(errno)") }
+        sent += result
+    }
+    shutdown(descriptor, Int32(SHUT_WR))
+    var buffer = [UInt8](repeating: 0, count: 256)
+    while recv(descriptor, &buffer, buffer.count, 0) > 0 {}
+}
+
+/// GET over HTTP with curl, returning the status and body.
+func httpGet(_ url: String) throws -> (status: Int, body: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    process.arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", url]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let split = text.lastIndex(of: "\n") else { throw TestFailure("no answer from \(url)") }
+    return (Int(text[text.index(after: split)...]) ?? 0, String(text[..<split]))
+}
+
+/// Polls until `condition` holds, or fails after `seconds`.
+func eventually(_ seconds: Double, _ what: String, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    throw TestFailure("timed out after \(seconds) s waiting for \(what)")
+}
