@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import LogqCorpus
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `make bench`: ingest a generated corpus over TCP into a fresh release logqd, then time queries, and
+/// run the peers (zstd for size, ripgrep for a scan of the same raw file) in the same run, so the
+/// figures are ratios that hold on a noisy shared machine.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logq-bench", abstract: "Ingest and query benchmark of logqd against zstd and ripgrep.")
+
+    @Option(help: "Directory holding the logqd binary.")
+    var bin = ".build/release"
+
+    @Option(help: "How many generated events to ingest.")
+    var lines = 500_000
+
+    @Option(help: "Concurrent TCP senders.")
+    var connections = 2
+
+    @Option(help: "Corpus seed.")
+    var seed: UInt64 = 7
+
+    @Option(help: "Runs per query; the median is reported.")
+    var runs = 15
+
+    @Option(help: "Work directory (deleted afterwards unless --keep).")
+    var work = "/tmp/logq-bench"
+
+    @Flag(help: "Keep the work directory.")
+    var keep = false
+
+    mutating func run() async throws {
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { if !keep { try? FileManager.default.removeItem(atPath: work) } }
+
+        print("logq-bench: \(lines) events, \(connections) TCP connections, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let corpus = generateCorpus()
+        let rawPath = work + "/corpus.jsonl"
+        try Data(corpus.bytes).write(to: URL(fileURLWithPath: rawPath))
+        print("corpus: \(corpus.bytes.count / 1_000_000) MB of JSON lines, \(String(format: "%.0f", Double(corpus.bytes.count) / Double(lines))) bytes/line")
+
+        let server = try BenchServer.start(bin: bin, work: work)
+        defer { server.stop() }
+
+        // Ingest.
+        let started = Date()
+        try sendConcurrently(corpus.bytes, connections: connections, port: server.tcpPort)
+        let sentAt = Date().timeIntervalSince(started)
+        try await server.waitForCount(lines)
+        let ingestSeconds = Date().timeIntervalSince(started)
+        try await server.post("/api/v1/flush")
+        let stats = try await server.statistics()
+
+        // Peers in the same run: zstd -3 of the raw file (size), and ripgrep scanning it (speed).
+        let zstdBytes = try zstdSize(rawPath)
+        let ingest = IngestFigures(
+            lines: lines, rawBytes: corpus.bytes.count, seconds: ingestSeconds, sendSeconds: sentAt,
+            segmentBytes: stats.segmentBytes, indexBytes: stats.indexBytes, zstdBytes: zstdBytes)
+        ingest.print()
+
+        let queries: [(query: String, rg: [String])] = [
+            ("level:error service:order", ["-c", #""level":"ERROR","service":"order""#]),
+            ("timeout", ["-c", "-i", #"\btimeout\b"#]),
+            ("service:nginx status:504", ["-c", #""service":"nginx".*"status":504,"#]),
+            ("\"lock wait timeout\"", ["-c", "-i", #"\block wait timeout\b"#]),
+            ("traceId:\(corpus.needleTraceId)", ["-c", corpus.needleTraceId]),
+            ("*", ["-c", ""]),
+        ]
+        Swift.print("\nquery latency over HTTP (median of \(runs)), against `rg -c` over the raw file:")
+        Swift.print(pad("query", 34) + pad("count ms", 10) + pad("top100 ms", 11) + pad("rg ms", 9) + pad("rg/count", 9) + "matches")
+        for (query, rgArguments) in queries {
+            let countTimes = try await timed(runs) { _ = try await server.get("/api/v1/count", query: query, limit: nil) }
+            let searchTimes = try await timed(runs) { _ = try await server.get("/api/v1/search", query: query, limit: 100) }
+            let countBody = try await server.get("/api/v1/count", query: query, limit: nil)
+            let matches = (try? JSONSerialization.jsonObject(with: countBody) as? [String: Int])?["count"] ?? -1
+            let rgTimes = try timedSync(max(3, runs / 3)) { _ = try runProcess("/usr/bin/rg", rgArguments + [rawPath]) }
+            let rgMatches = Int((try runProcess("/usr/bin/rg", rgArguments + [rawPath])).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            let ratio = median(rgTimes) / max(median(countTimes), 0.001)
+            Swift.print(
+                pad(query.count > 32 ? String(query.prefix(31)) + "…" : query, 34) + pad(format(median(countTimes)), 10)
+                    + pad(format(median(searchTimes)), 11) + pad(format(median(rgTimes)), 9)
+                    + pad(String(format: "%.1fx", ratio), 9) + "\(matches) (rg \(rgMatches))")
+        }
+    }
+
+    private func generateCorpus() -> (bytes: [UInt8], needleTraceId: String) {
+        var generator = CorpusGenerator(seed: seed)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lines * 340)
+        var needle = ""
+        for index in 0..<lines {
+            let event = generator.next()
+            if index == lines / 2 || (needle.isEmpty && index > lines / 2),
+                let trace = event.fields.first(where: { $0.0 == "traceId" }), case .string(let text) = trace.1
+            {
+                needle = text
+            }
+            bytes.append(contentsOf: event.jsonLine().utf8)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return (bytes, needle)
+    }
+}
+
+struct IngestFigures {
+    var lines: Int
+    var rawBytes: Int
+    var seconds: Double
+    var sendSeconds: Double
+    var segmentBytes: Int
+    var indexBytes: Int
+    var zstdBytes: Int
+
+    func print() {
+        let perLine = Double(segmentBytes) / Double(lines)
+        let zstdPerLine = Double(zstdBytes) / Double(lines)
+        Swift.print("\ningest over TCP (send to queryable): \(String(format: "%.2f", seconds)) s (sending took \(String(format: "%.2f", sendSeconds)) s)")
+        Swift.print("  \(String(format: "%.0f", Double(lines) / seconds)) lines/s, \(String(format: "%.1f", Double(rawBytes) / seconds / 1e6)) MB/s")
+        Swift.print("on disk after flush: \(String(format: "%.1f", perLine)) bytes/line (index \(String(format: "%.1f", Double(indexBytes) / Double(lines))), data \(String(format: "%.1f", Double(segmentBytes - indexBytes) / Double(lines))))")
+        Swift.print("  zstd -3 of the raw JSON: \(String(format: "%.1f", zstdPerLine)) bytes/line; logq/zstd = \(String(format: "%.2f", perLine / zstdPerLine))x; raw JSON \(String(format: "%.0f", Double(rawBytes) / Double(lines))) bytes/line")
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+func format(_ milliseconds: Double) -> String { String(format: milliseconds < 10 ? "%.2f" : "%.0f", milliseconds) }
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+func timed(_ runs: Int, _ body: () async throws -> Void) async throws -> [Double] {
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try await body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return times
+}
+
+func timedSync(_ runs: Int, _ body: () throws -> Void) throws -> [Double] {
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return times
+}
+
+func runProcess(_ path: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+func zstdSize(_ path: String) throws -> Int {
+    _ = try runProcess("/usr/bin/zstd", ["-3", "-q", "-f", "-T1", path, "-o", path + ".zst"])
+    let attributes = try FileManager.default.attributesOfItem(atPath: path + ".zst")
+    return (attributes[.size] as? Int) ?? 0
+}

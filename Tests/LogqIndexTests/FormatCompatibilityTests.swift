@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import LogqIndex
+
+/// Every segment format version ever written stays readable: a committed file per version, read forever.
+///
+/// To create the fixture of a new version: `LOGQ_WRITE_FIXTURES=1 swift test --filter FormatCompatibilityTests`,
+/// then commit `fixtures/segments/vN/`.
+@Suite struct FormatCompatibilityTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../fixtures/segments").standardizedFileURL.path
+
+    static func fixtureRecords() -> [LogRecord] {
+        var factory = RecordFactory(seed: 2026)
+        return factory.records(count: 300)
+    }
+
+    static let checkedTerms = [
+        Term(field: "level", value: "error"), Term(field: "service", value: "order"), Term.word("timeout"),
+        Term.word("ünïcode"), Term(field: "status", value: "504"), Term(field: "host", value: "app-02"),
+    ]
+
+    @Test func writesTheCurrentVersionsFixtureWhenAsked() throws {
+        guard ProcessInfo.processInfo.environment["LOGQ_WRITE_FIXTURES"] == "1" else { return }
+        let directory = "\(Self.fixtures)/v\(SegmentFormat.version)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let records = Self.fixtureRecords()
+        try SegmentWriter(options: .init(recordsPerBlock: 128)).write(records, to: directory + "/platform-300.seg")
+        var postings: [String: [UInt32]] = [:]
+        let reader = try SegmentReader(path: directory + "/platform-300.seg")
+        for term in Self.checkedTerms { postings[term.description] = try reader.postings(for: term) }
+        let expected = Expected(recordCount: records.count, blockCount: reader.blocks.count, postings: postings)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(expected).write(to: URL(fileURLWithPath: directory + "/platform-300.expected.json"))
+    }
+
+    struct Expected: Codable {
+        var recordCount: Int
+        var blockCount: Int
+        var postings: [String: [UInt32]]
+    }
+
+    @Test(arguments: [1])
+    func readsEveryCommittedVersion(version: Int) throws {
+        let directory = "\(Self.fixtures)/v\(version)"
+        let reader = try SegmentReader(path: directory + "/platform-300.seg")
+        let expected = try JSONDecoder().decode(
+            Expected.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/platform-300.expected.json")))
+        #expect(reader.recordCount == expected.recordCount)
+        #expect(reader.blocks.count == expected.blockCount)
+        // The records are generated from a fixed seed, so the file must decode to exactly them.
+        let decoded = try (0..<reader.blocks.count).flatMap { try reader.readBlock($0) }
+        #expect(decoded == Self.fixtureRecords())
+        for term in Self.checkedTerms {
+            #expect(try reader.postings(for: term) == expected.postings[term.description], "\(term)")
+        }
+        try reader.verifyInvariants()
+    }
+}
