@@ -5,27 +5,38 @@
 /// ascending, delta + varint).
 enum InvertedIndexCodec {
     static func encode(_ records: [LogRecord]) -> [UInt8] {
-        var postings: [String: [UInt32]] = [:]
-        for (ordinal, record) in records.enumerated() {
-            let ordinal = UInt32(ordinal)
-            record.forEachTerm { term in
-                let key = term.field + "\u{1F}" + term.value
-                postings[key, default: []].appendIfNew(ordinal)
+        // Grouped by field, then by value: no per-term key string is built while counting.
+        var words: [String: [UInt32]] = [:]
+        var fields: [String: [String: [UInt32]]] = [:]
+        for (position, record) in records.enumerated() {
+            let ordinal = UInt32(position)
+            record.forEachFieldTerm { field, value in fields[field, default: [:]][value, default: []].appendIfNew(ordinal) }
+            Tokenizer.forEachToken(in: record.message) { token in
+                words[String(decoding: token, as: UTF8.self), default: []].appendIfNew(ordinal)
             }
         }
-        let keys = postings.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+        var entries: [(key: [UInt8], postings: [UInt32])] = []
+        entries.reserveCapacity(words.count + fields.values.reduce(0) { $0 + $1.count })
+        func add(_ field: String, _ values: [String: [UInt32]]) {
+            let prefix = Array(field.utf8) + [Term.separator]
+            for (value, postings) in values { entries.append((prefix + Array(value.utf8), postings)) }
+        }
+        add(Term.messageField, words)
+        for (field, values) in fields { add(field, values) }
+        entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
 
-        var writer = ByteWriter(reservingCapacity: keys.count * 16)
-        writer.writeVarint(keys.count)
+        var writer = ByteWriter(reservingCapacity: entries.count * 16 + records.count * 20)
+        writer.writeVarint(entries.count)
         var previous: [UInt8] = []
-        for key in keys {
-            let shared = zip(previous, key).prefix { $0 == $1 }.count
+        for (key, postings) in entries {
+            var shared = 0
+            let limit = min(previous.count, key.count)
+            while shared < limit && previous[shared] == key[shared] { shared += 1 }
             writer.writeVarint(shared)
             writer.writeBytes(key[shared...])
-            let list = postings[String(decoding: key, as: UTF8.self)]!
-            writer.writeVarint(list.count)
+            writer.writeVarint(postings.count)
             var last: UInt32 = 0
-            for (position, ordinal) in list.enumerated() {
+            for (position, ordinal) in postings.enumerated() {
                 writer.writeVarint(UInt64(position == 0 ? ordinal : ordinal - last))
                 last = ordinal
             }

@@ -42,15 +42,20 @@ public struct Term: Hashable, Sendable, Comparable, CustomStringConvertible {
 extension LogRecord {
     /// Every term this record is found by: its fixed columns, its free fields and its message words.
     public func forEachTerm(_ body: (Term) -> Void) {
+        forEachFieldTerm { body(Term(field: $0, value: $1)) }
+        Tokenizer.forEachToken(in: message) { body(Term.word(String(decoding: $0, as: UTF8.self))) }
+    }
+
+    /// The field terms alone (columns and free fields), as field and value.
+    func forEachFieldTerm(_ body: (String, String) -> Void) {
         func indexed(_ field: String, _ value: String) {
-            let term = Term(field: field, value: value)
-            if term.isIndexable { body(term) }
+            if Term(field: field, value: value).isIndexable { body(field, value) }
         }
-        if let level { body(Term(field: "level", value: level.description)) }
+        if let level { body("level", level.description) }
         if !service.isEmpty { indexed("service", service) }
         if !host.isEmpty { indexed("host", host) }
         if !source.isEmpty { indexed("source", source) }
-        for field in fields { indexed(field.name, field.value.canonicalText) }
-        Tokenizer.forEachToken(in: message) { body(Term.word(String(decoding: $0, as: UTF8.self))) }
+        // A free field named like the message pseudo-field would collide with message words in the index.
+        for field in fields where field.name != Term.messageField { indexed(field.name, field.value.canonicalText) }
     }
 }

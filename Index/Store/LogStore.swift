@@ -4,8 +4,11 @@ import Logging
 /// The storage engine's front door: durable appends through the WAL with group commit, a memtable,
 /// and immutable segments flushed by size and age.
 ///
-/// One commit thread owns the WAL and the flushes; any number of callers append concurrently and share
-/// its fsyncs. State shared with readers is guarded by `condition`.
+/// Two threads do the work. The commit thread owns the WAL: it takes every pending batch, writes one
+/// frame, fsyncs once for all of them, and adds them to the memtable. When the memtable is due, it
+/// seals it (starting the next WAL generation) and queues it for the flush thread, which writes the
+/// segments and the manifest while commits go on. Queries see segments, sealed memtables and the
+/// live memtable. All shared state is guarded by `condition`.
 public final class LogStore: @unchecked Sendable {
     public struct Options: Sendable {
         /// Flush the memtable to segments when it holds this many records…
@@ -14,17 +17,21 @@ public final class LogStore: @unchecked Sendable {
         public var flushByteCount: Int
         /// …or when its oldest record has waited this long.
         public var flushAge: Duration
+        /// Sealed memtables waiting for the flush thread before commits wait too (back-pressure).
+        public var maxQueuedFlushes: Int
         public var segment: SegmentWriter.Options
 
         public init(
             flushRecordCount: Int = 200_000,
             flushByteCount: Int = 64 << 20,
             flushAge: Duration = .seconds(30),
+            maxQueuedFlushes: Int = 2,
             segment: SegmentWriter.Options = SegmentWriter.Options()
         ) {
             self.flushRecordCount = flushRecordCount
             self.flushByteCount = flushByteCount
             self.flushAge = flushAge
+            self.maxQueuedFlushes = maxQueuedFlushes
             self.segment = segment
         }
     }
@@ -33,24 +40,45 @@ public final class LogStore: @unchecked Sendable {
     let options: Options
     private let logger: Logger
     private let condition = NSCondition()
-    private let writerFinished = DispatchSemaphore(value: 0)
+    private let commitThreadFinished = DispatchSemaphore(value: 0)
+    private let flushThreadFinished = DispatchSemaphore(value: 0)
 
     // Guarded by `condition`.
     private var pending: [PendingWrite] = []
     private var isClosing = false
+    private var flushThreadMayStop = false
     private var flushRequested: [CheckedContinuation<Void, any Error>] = []
-    private var memtable: [LogRecord] = []
+    /// The live memtable in chunks, so a query's snapshot shares them and a commit after it copies at most
+    /// the last, small chunk.
+    private var memtable = ChunkedRecords()
     private var memtableBytes = 0
     private var memtableSince: ContinuousClock.Instant?
+    /// Sealed memtables, oldest first; the first is the one being flushed.
+    private var flushQueue: [FlushJob] = []
     private var segments: [SegmentReader] = []
 
     // Owned by the commit thread after init.
     private var wal: WALWriter
+    // Owned by the flush thread after init.
     private var manifest: Manifest
 
     private struct PendingWrite {
         var records: [LogRecord]
-        var continuation: CheckedContinuation<Void, any Error>
+        var ticket: CommitTicket
+    }
+
+    private final class FlushJob {
+        let records: ChunkedRecords
+        /// WAL generations up to this one are wholly in `records` (and earlier jobs); nil for a job that only
+        /// carries waiters of a flush request that found the memtable empty.
+        let coveredGeneration: UInt64?
+        let waiters: [CheckedContinuation<Void, any Error>]
+
+        init(records: ChunkedRecords, coveredGeneration: UInt64?, waiters: [CheckedContinuation<Void, any Error>]) {
+            self.records = records
+            self.coveredGeneration = coveredGeneration
+            self.waiters = waiters
+        }
     }
 
     /// Opens (or creates) the store in `directory`, replaying the WAL of an unclean stop.
@@ -67,7 +95,6 @@ public final class LogStore: @unchecked Sendable {
         for summary in manifest.segments {
             opened.append(try SegmentReader(path: directory + "/" + summary.path))
         }
-        segments = opened
         Self.removeOrphanSegments(in: directory, keeping: Set(manifest.segments.map(\.path)), logger: logger)
 
         var highestGeneration = manifest.flushedWALGeneration
@@ -86,41 +113,47 @@ public final class LogStore: @unchecked Sendable {
                     "WAL frame failed its checksum; records after it are not replayed",
                     metadata: ["file": "\(path)", "offset": "\(offset)", "bytes": "\(replay.discardedTailBytes)"])
             } else if replay.discardedTailBytes > 0 {
-                logger.info("discarded a torn, unacknowledged WAL tail", metadata: ["bytes": "\(replay.discardedTailBytes)"])
+                logger.info(
+                    "discarded a torn, unacknowledged WAL tail", metadata: ["bytes": "\(replay.discardedTailBytes)"])
             }
             replayed.append(contentsOf: replay.records)
         }
         wal = try WALWriter(directory: walDirectory, generation: highestGeneration + 1)
-        memtable = replayed
-        memtableBytes = replayed.reduce(0) { $0 + $1.approximateSize }
         if !replayed.isEmpty {
             logger.info("replayed WAL", metadata: ["records": "\(replayed.count)"])
-            try flushMemtable()
+            opened.append(contentsOf: try writeSegments(replayed, coveredGeneration: highestGeneration))
         }
+        segments = opened
 
-        let thread = Thread { [self] in self.runCommitLoop() }
-        thread.name = "logq-commit"
-        thread.start()
+        let commitThread = Thread { [self] in self.runCommitLoop() }
+        commitThread.name = "logq-commit"
+        commitThread.start()
+        let flushThread = Thread { [self] in self.runFlushLoop() }
+        flushThread.name = "logq-flush"
+        flushThread.start()
     }
 
     // MARK: Writing
 
+    /// Queues `records` for the next WAL frame and returns at once; the ticket completes when they are durable.
+    /// Batches enqueued one after another are committed in that order.
+    public func enqueue(_ records: [LogRecord]) -> CommitTicket {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !isClosing else { return CommitTicket(failed: StorageError.closed) }
+        let ticket = CommitTicket()
+        pending.append(PendingWrite(records: records, ticket: ticket))
+        condition.broadcast()
+        return ticket
+    }
+
     /// Returns once `records` are durable in the WAL (fsynced); they are visible to queries from then on.
     public func append(_ records: [LogRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            condition.lock()
-            defer { condition.unlock() }
-            guard !isClosing else {
-                continuation.resume(throwing: StorageError.closed)
-                return
-            }
-            pending.append(PendingWrite(records: records, continuation: continuation))
-            condition.signal()
-        }
+        try await enqueue(records).wait()
     }
 
-    /// Writes the memtable to segments now.
+    /// Returns once everything appended before the call is in segments.
     public func flush() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             condition.lock()
@@ -130,27 +163,29 @@ public final class LogStore: @unchecked Sendable {
                 return
             }
             flushRequested.append(continuation)
-            condition.signal()
+            condition.broadcast()
         }
     }
 
-    /// Commits what is pending, flushes the memtable and stops the commit thread.
+    /// Commits what is pending, flushes the memtable and stops both threads.
     public func close() {
         condition.lock()
         let alreadyClosing = isClosing
         isClosing = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
-        if !alreadyClosing { writerFinished.wait() }
+        guard !alreadyClosing else { return }
+        commitThreadFinished.wait()
+        flushThreadFinished.wait()
     }
 
     // MARK: Reading
 
-    /// What a query reads: the open segments and a copy of the memtable, consistent with each other.
+    /// What a query reads: the open segments and a copy of the memtables, consistent with each other.
     public func snapshot() -> StoreSnapshot {
         condition.lock()
         defer { condition.unlock() }
-        return StoreSnapshot(segments: segments, memtable: memtable)
+        return StoreSnapshot(segments: segments, memtableChunks: flushQueue.flatMap(\.records.chunks) + memtable.chunks)
     }
 
     public func statistics() -> StoreStatistics {
@@ -161,7 +196,7 @@ public final class LogStore: @unchecked Sendable {
             segmentRecords: segments.reduce(0) { $0 + $1.recordCount },
             segmentBytes: segments.reduce(0) { $0 + $1.byteCount },
             indexBytes: segments.reduce(0) { $0 + $1.indexByteCount },
-            memtableRecords: memtable.count
+            memtableRecords: memtable.count + flushQueue.reduce(0) { $0 + $1.records.count }
         )
     }
 
@@ -188,21 +223,17 @@ public final class LogStore: @unchecked Sendable {
 
             commit(batch)
             if closing || !flushWaiters.isEmpty || isFlushDueLocked() {
-                do {
-                    try flushMemtable()
-                    flushWaiters.forEach { $0.resume() }
-                } catch {
-                    logger.error("flush failed; records stay in the WAL and memtable", metadata: ["error": "\(error)"])
-                    flushWaiters.forEach { $0.resume(throwing: error) }
-                }
+                sealMemtable(waiters: flushWaiters)
             }
             if closing {
                 condition.lock()
                 let leftover = pending
                 pending.removeAll()
+                flushThreadMayStop = true
+                condition.broadcast()
                 condition.unlock()
-                leftover.forEach { $0.continuation.resume(throwing: StorageError.closed) }
-                writerFinished.signal()
+                leftover.forEach { $0.ticket.complete(StorageError.closed) }
+                commitThreadFinished.signal()
                 return
             }
         }
@@ -215,17 +246,17 @@ public final class LogStore: @unchecked Sendable {
             try wal.sync()
         } catch {
             logger.error("WAL write failed; the batch is not acknowledged", metadata: ["error": "\(error)"])
-            batch.forEach { $0.continuation.resume(throwing: error) }
+            batch.forEach { $0.ticket.complete(error) }
             return
         }
         condition.lock()
         if memtableSince == nil { memtableSince = .now }
         for write in batch {
-            memtable.append(contentsOf: write.records)
+            memtable.append(write.records)
             memtableBytes += write.records.reduce(0) { $0 + $1.approximateSize }
         }
         condition.unlock()
-        batch.forEach { $0.continuation.resume() }
+        batch.forEach { $0.ticket.complete(nil) }
     }
 
     /// Caller holds `condition`.
@@ -242,18 +273,86 @@ public final class LogStore: @unchecked Sendable {
         return isFlushDue()
     }
 
-    /// Writes the memtable to one segment per UTC day, then records them in the manifest, then drops the
-    /// WAL files they cover. A crash between any two steps loses nothing: see docs/wal-format.md.
-    private func flushMemtable() throws(StorageError) {
+    /// Hands the memtable to the flush thread and starts the next WAL generation, so that generation
+    /// boundaries match memtable boundaries. Waits while the flush thread is too far behind.
+    private func sealMemtable(waiters: [CheckedContinuation<Void, any Error>]) {
         condition.lock()
+        while flushQueue.count >= options.maxQueuedFlushes { condition.wait() }
         let records = memtable
+        guard !records.isEmpty else {
+            if !waiters.isEmpty {
+                flushQueue.append(FlushJob(records: ChunkedRecords(), coveredGeneration: nil, waiters: waiters))
+                condition.broadcast()
+            }
+            condition.unlock()
+            return
+        }
         condition.unlock()
-        guard !records.isEmpty else { return }
 
-        let coveredGeneration = wal.generation
-        let walDirectory = directory + "/" + StoreFileNames.walDirectory
-        wal = try WALWriter(directory: walDirectory, generation: coveredGeneration + 1)
+        let covered = wal.generation
+        do {
+            wal = try WALWriter(directory: directory + "/" + StoreFileNames.walDirectory, generation: covered + 1)
+        } catch {
+            // The records stay in the memtable and the current WAL; the next seal tries again.
+            logger.error("cannot start a new WAL file; flush postponed", metadata: ["error": "\(error)"])
+            waiters.forEach { $0.resume(throwing: error) }
+            return
+        }
+        condition.lock()
+        memtable = ChunkedRecords()
+        memtableBytes = 0
+        memtableSince = nil
+        flushQueue.append(FlushJob(records: records, coveredGeneration: covered, waiters: waiters))
+        condition.broadcast()
+        condition.unlock()
+    }
 
+    // MARK: Flush thread
+
+    private func runFlushLoop() {
+        while true {
+            condition.lock()
+            while flushQueue.isEmpty && !flushThreadMayStop { condition.wait() }
+            guard let job = flushQueue.first else {
+                condition.unlock()
+                flushThreadFinished.signal()
+                return
+            }
+            let stopping = flushThreadMayStop
+            condition.unlock()
+
+            var readers: [SegmentReader] = []
+            if let covered = job.coveredGeneration {
+                do {
+                    readers = try writeSegments(job.records.all, coveredGeneration: covered)
+                } catch {
+                    logger.error(
+                        "flush failed; the records stay in the WAL and in memory", metadata: ["error": "\(error)"])
+                    job.waiters.forEach { $0.resume(throwing: error) }
+                    if stopping {
+                        // Shutting down: the WAL still holds them and the next start replays it.
+                        condition.lock()
+                        flushQueue.removeFirst()
+                        condition.broadcast()
+                        condition.unlock()
+                    } else {
+                        Thread.sleep(forTimeInterval: 1)
+                    }
+                    continue
+                }
+            }
+            condition.lock()
+            segments.append(contentsOf: readers)
+            flushQueue.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            job.waiters.forEach { $0.resume() }
+        }
+    }
+
+    /// Writes one segment per UTC day, records them in the manifest, then drops the WAL files they cover.
+    /// A crash between any two steps loses nothing: see docs/wal-format.md.
+    private func writeSegments(_ records: [LogRecord], coveredGeneration: UInt64) throws(StorageError) -> [SegmentReader] {
         let byDay = Dictionary(grouping: records.sortedByTime(), by: { UTCDay(timestamp: $0.timestamp) })
         var updated = manifest
         var readers: [SegmentReader] = []
@@ -273,19 +372,14 @@ public final class LogStore: @unchecked Sendable {
         try updated.save(to: directory + "/" + StoreFileNames.manifest)
         manifest = updated
 
-        condition.lock()
-        segments.append(contentsOf: readers)
-        memtable.removeFirst(records.count)
-        memtableBytes = memtable.reduce(0) { $0 + $1.approximateSize }
-        memtableSince = memtable.isEmpty ? nil : .now
-        condition.unlock()
-
+        let walDirectory = directory + "/" + StoreFileNames.walDirectory
         for name in DurableFile.list(walDirectory) {
             if let generation = WALWriter.generation(ofFileName: name), generation <= coveredGeneration {
                 try DurableFile.remove(walDirectory + "/" + name)
             }
         }
         logger.debug("flushed memtable", metadata: ["records": "\(records.count)", "segments": "\(readers.count)"])
+        return readers
     }
 
     static func segmentFileName(sequence: UInt64) -> String {
@@ -301,7 +395,8 @@ public final class LogStore: @unchecked Sendable {
                 for name in DurableFile.list(directory + "/" + relativeDirectory) {
                     let relativePath = relativeDirectory + "/" + name
                     guard !live.contains(relativePath) else { continue }
-                    logger.info("removing a segment left by an interrupted flush", metadata: ["file": "\(relativePath)"])
+                    logger.info(
+                        "removing a segment left by an interrupted flush", metadata: ["file": "\(relativePath)"])
                     try? DurableFile.remove(directory + "/" + relativePath)
                 }
             }
@@ -312,8 +407,35 @@ public final class LogStore: @unchecked Sendable {
 /// A consistent view for one query.
 public struct StoreSnapshot: Sendable {
     public let segments: [SegmentReader]
-    /// Records acknowledged but not yet in a segment, in arrival order.
-    public let memtable: [LogRecord]
+    /// Records acknowledged but not yet in a segment, in arrival order, in chunks.
+    public let memtableChunks: [[LogRecord]]
+
+    /// The unflushed records as one array (a copy: for tests and small stores).
+    public var memtable: [LogRecord] { memtableChunks.flatMap { $0 } }
+}
+
+/// Records appended in arrival order, kept in fixed-size chunks.
+struct ChunkedRecords: Sendable {
+    static let chunkSize = 4096
+    private(set) var chunks: [[LogRecord]] = []
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+    var all: [LogRecord] { chunks.flatMap { $0 } }
+
+    mutating func append(_ records: [LogRecord]) {
+        var rest = records[...]
+        while !rest.isEmpty {
+            if chunks.isEmpty || chunks[chunks.count - 1].count >= Self.chunkSize {
+                chunks.append([])
+                chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+            }
+            let room = Self.chunkSize - chunks[chunks.count - 1].count
+            chunks[chunks.count - 1].append(contentsOf: rest.prefix(room))
+            rest = rest.dropFirst(room)
+        }
+        count += records.count
+    }
 }
 
 public struct StoreStatistics: Sendable, Codable {

@@ -8,8 +8,9 @@ import ServiceLifecycle
 /// TCP listener for newline-delimited JSON or plain text (port 5170 by default).
 ///
 /// Each connection is read as an async sequence of buffers; the lines of one buffer go to the store as one
-/// batch, and the next buffer is read only after that batch is durable, so a fast sender is slowed to
-/// the disk's pace instead of filling memory.
+/// batch. A connection keeps at most `maxBatchesInFlight` batches waiting for their fsync: reading goes on
+/// while the commit thread works (so one fsync serves many buffers), and stops when the window is full,
+/// so a fast sender is slowed to the disk's pace instead of filling memory.
 public struct TCPLineListener: Service {
     public let host: String
     public let port: Int
@@ -17,6 +18,7 @@ public struct TCPLineListener: Service {
     let decoder: LineDecoder
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
+    static let maxBatchesInFlight = 16
 
     public init(
         host: String,
@@ -65,6 +67,7 @@ public struct TCPLineListener: Service {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
         var framer = LineFramer()
         var stored = 0
+        var inFlight: [(ticket: CommitTicket, lines: Int)] = []
         do {
             try await connection.executeThenClose { inbound, _ in
                 for try await buffer in inbound {
@@ -75,17 +78,23 @@ public struct TCPLineListener: Service {
                             records.append(decoder.decode(line, receivedAt: now, originalLength: length))
                         }
                     }
-                    if !records.isEmpty {
-                        try await store.append(records)
-                        stored += records.count
+                    guard !records.isEmpty else { continue }
+                    inFlight.append((store.enqueue(records), records.count))
+                    while inFlight.count >= Self.maxBatchesInFlight {
+                        let oldest = inFlight.removeFirst()
+                        try await oldest.ticket.wait()
+                        stored += oldest.lines
                     }
                 }
                 var last: [LogRecord] = []
                 framer.finish { line, length in
                     last.append(decoder.decode(line, receivedAt: currentTimeNanoseconds(), originalLength: length))
                 }
-                try await store.append(last)
-                stored += last.count
+                if !last.isEmpty { inFlight.append((store.enqueue(last), last.count)) }
+                for batch in inFlight {
+                    try await batch.ticket.wait()
+                    stored += batch.lines
+                }
             }
         } catch {
             // The sender gets no acknowledgement on this protocol; what was not stored is reported here.

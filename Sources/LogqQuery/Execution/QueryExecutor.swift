@@ -12,7 +12,7 @@ public struct QueryExecutor: Sendable {
     /// Up to `limit` matching records, newest first.
     public func search(_ query: Query, limit: Int) throws(StorageError) -> [LogRecord] {
         guard limit > 0 else { return [] }
-        var results = snapshot.memtable.filter(query.matches)
+        var results = snapshot.memtableChunks.joined().filter(query.matches)
         results = newestFirst(results, limit: limit)
 
         for segment in snapshot.segments.sorted(by: { $0.maxTime > $1.maxTime }) {
@@ -36,9 +36,13 @@ public struct QueryExecutor: Sendable {
 
     /// How many records match.
     public func count(_ query: Query) throws(StorageError) -> Int {
-        var total = snapshot.memtable.reduce(0) { $0 + (query.matches($1) ? 1 : 0) }
+        var total = snapshot.memtableChunks.joined().reduce(0) { $0 + (query.matches($1) ? 1 : 0) }
         let exact = query.filters.allSatisfy(\.isDecidedByIndex)
         for segment in snapshot.segments {
+            if query.filters.isEmpty {
+                total += segment.recordCount
+                continue
+            }
             let candidates = try candidates(for: query, in: segment)
             if exact && !query.filters.isEmpty {
                 total += candidates.count
