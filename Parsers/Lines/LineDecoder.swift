@@ -1,4 +1,3 @@
-import Foundation
 import LogqIndex
 
 /// Turns one received line into a record: a JSON object maps its well-known keys onto the record's
@@ -52,8 +51,8 @@ public struct LineDecoder: Sendable {
         var record = LogRecord(
             timestamp: receivedAt, service: defaultService, host: defaultHost, source: source, message: text)
         if bytes.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == UInt8(ascii: "{") {
-            if let object = (try? JSONSerialization.jsonObject(with: Data(bytes), options: [])) as? [String: Any] {
-                apply(object, to: &record)
+            if let pairs = JSONObjectScanner.parse(bytes) {
+                apply(pairs, to: &record)
             } else {
                 markers.append(Field("_parse_error", .string("line starts with { but is not a JSON object")))
             }
@@ -67,75 +66,52 @@ public struct LineDecoder: Sendable {
         return line.withUTF8 { decode(UnsafeRawBufferPointer($0), receivedAt: receivedAt) }
     }
 
-    private func apply(_ object: [String: Any], to record: inout LogRecord) {
-        var flat: [(String, Any)] = []
-        Self.flatten(object, prefix: "", into: &flat)
+    private func apply(_ pairs: [(key: String, value: JSONObjectScanner.Value)], to record: inout LogRecord) {
         var messageSet = false
         var fields: [Field] = []
-        for (key, value) in flat {
+        fields.reserveCapacity(pairs.count)
+        for (key, value) in pairs {
             if Self.timeKeys.contains(key), let timestamp = Self.timestamp(from: value) {
                 record.timestamp = timestamp
-            } else if Self.levelKeys.contains(key), record.level == nil, let text = value as? String,
-                let level = LogLevel(parsing: text)
-            {
-                record.level = level
-            } else if Self.messageKeys.contains(key), !messageSet, let text = value as? String {
-                record.message = text
-                messageSet = true
-            } else if Self.serviceKeys.contains(key), let text = value as? String, !text.isEmpty {
-                record.service = text
-            } else if Self.hostKeys.contains(key), let text = value as? String, !text.isEmpty {
-                record.host = text
-            } else if let fieldValue = Self.fieldValue(from: value) {
-                fields.append(Field(key, fieldValue))
+                continue
+            }
+            if case .string(let text) = value {
+                if Self.levelKeys.contains(key), record.level == nil, let level = LogLevel(parsing: text) {
+                    record.level = level
+                    continue
+                }
+                if Self.messageKeys.contains(key), !messageSet {
+                    record.message = text
+                    messageSet = true
+                    continue
+                }
+                if Self.serviceKeys.contains(key), !text.isEmpty {
+                    record.service = text
+                    continue
+                }
+                if Self.hostKeys.contains(key), !text.isEmpty {
+                    record.host = text
+                    continue
+                }
+            }
+            switch value {
+            case .string(let text), .raw(let text): fields.append(Field(key, .string(text)))
+            case .int(let number): fields.append(Field(key, .int(number)))
+            case .double(let number): fields.append(Field(key, .double(number)))
+            case .bool(let flag): fields.append(Field(key, .string(flag ? "true" : "false")))
+            case .null: continue
             }
         }
         // The whole JSON text stays the message only when the sender gave none.
         record.fields = fields
     }
 
-    /// Nested objects become dotted keys (`log.file.path`), as Filebeat and ECS spell them.
-    private static func flatten(_ object: [String: Any], prefix: String, into result: inout [(String, Any)]) {
-        for key in object.keys.sorted() {
-            let value = object[key]!
-            let name = prefix.isEmpty ? key : prefix + "." + key
-            if let nested = value as? [String: Any] {
-                flatten(nested, prefix: name, into: &result)
-            } else {
-                result.append((name, value))
-            }
-        }
-    }
-
-    private static func timestamp(from value: Any) -> Int64? {
-        if let text = value as? String { return TimestampParser.parseISO8601(text) }
-        if !isBoolean(value), let number = value as? NSNumber { return TimestampParser.parseEpoch(number.doubleValue) }
-        return nil
-    }
-
-    /// JSONSerialization gives `true`/`false` as Bool on Linux and as a char-typed NSNumber on Darwin.
-    private static func isBoolean(_ value: Any) -> Bool {
-        if type(of: value) == Bool.self { return true }
-        if let number = value as? NSNumber { return String(cString: number.objCType) == "c" }
-        return false
-    }
-
-    private static func fieldValue(from value: Any) -> FieldValue? {
+    private static func timestamp(from value: JSONObjectScanner.Value) -> Int64? {
         switch value {
-        case let text as String:
-            return .string(text)
-        case _ where isBoolean(value):
-            return .string((value as? Bool) == true ? "true" : "false")
-        case let number as NSNumber:
-            let double = number.doubleValue
-            if double.rounded() == double, abs(double) < 9e15 { return .int(Int64(double)) }
-            return .double(double)
-        case is NSNull:
-            return nil
-        default:
-            // Arrays keep their JSON text, so nothing the sender sent is lost.
-            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) else { return nil }
-            return .string(String(decoding: data, as: UTF8.self))
+        case .string(let text): return TimestampParser.parseISO8601(text)
+        case .int(let number): return TimestampParser.parseEpoch(integer: number)
+        case .double(let number): return TimestampParser.parseEpoch(number)
+        default: return nil
         }
     }
 }

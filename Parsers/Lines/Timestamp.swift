@@ -62,22 +62,24 @@ public enum TimestampParser {
     /// A number of seconds, milliseconds, microseconds or nanoseconds since the epoch, told apart by size.
     public static func parseEpoch(_ value: Double) -> Int64? {
         guard value.isFinite, value > 0 else { return nil }
-        // Whole numbers in integer arithmetic: a double cannot hold nanoseconds exactly.
-        if value.rounded() == value, value < 9.2e18 {
-            let whole = Int64(value)
-            switch whole {
-            case ..<100_000_000_000: return whole * 1_000_000_000
-            case ..<100_000_000_000_000: return whole * 1_000_000
-            case ..<100_000_000_000_000_000: return whole * 1_000
-            default: return whole
-            }
-        }
+        if value.rounded() == value, value < 9.2e18 { return parseEpoch(integer: Int64(value)) }
         switch value {
         case ..<1e11: return Int64(value * 1e9)
         case ..<1e14: return Int64(value * 1e6)
         case ..<1e17: return Int64(value * 1e3)
         case ..<9.2e18: return Int64(value)
         default: return nil
+        }
+    }
+
+    /// Whole numbers in integer arithmetic: a double cannot hold nanoseconds exactly.
+    public static func parseEpoch(integer whole: Int64) -> Int64? {
+        switch whole {
+        case ...0: return nil
+        case ..<100_000_000_000: return whole * 1_000_000_000
+        case ..<100_000_000_000_000: return whole * 1_000_000
+        case ..<100_000_000_000_000_000: return whole * 1_000
+        default: return whole
         }
     }
 
