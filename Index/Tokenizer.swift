@@ -44,18 +44,25 @@ public enum Tokenizer {
     }
 
     /// True when `words` (already tokens) occur one after another in `text`'s words: how a bare word or a
-    /// phrase matches a message.
+    /// phrase matches a message. Knuth–Morris–Pratt over words, so no word is copied.
     public static func containsSequence(_ words: [String], in text: String) -> Bool {
         guard !words.isEmpty else { return true }
         let wanted = words.map { Array($0.utf8) }
-        // Phrases are short: a sliding window over the message's words is enough.
-        var window: [[UInt8]] = []
+        // failure[i]: the length of the longest proper prefix of wanted[0...i] that is also its suffix.
+        var failure = [Int](repeating: 0, count: wanted.count)
+        var length = 0
+        for index in 1..<max(1, wanted.count) {
+            while length > 0 && wanted[index] != wanted[length] { length = failure[length - 1] }
+            if wanted[index] == wanted[length] { length += 1 }
+            failure[index] = length
+        }
+        var matched = 0
         var found = false
         forEachToken(in: text) { token in
             guard !found else { return }
-            window.append(Array(token))
-            if window.count > wanted.count { window.removeFirst() }
-            if window == wanted { found = true }
+            while matched > 0 && !token.elementsEqual(wanted[matched]) { matched = failure[matched - 1] }
+            if token.elementsEqual(wanted[matched]) { matched += 1 }
+            if matched == wanted.count { found = true }
         }
         return found
     }

@@ -116,6 +116,25 @@ enum BlockCodec {
         return records
     }
 
+    /// Only the message column, skipping the others: what word and phrase verification needs.
+    static func decodeMessages(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [String] {
+        var reader = ByteReader(payload)
+        let count = try reader.readLength()
+        for _ in 0..<count { _ = try reader.readVarint() }
+        try reader.skip(count)
+        for _ in 0..<3 {
+            let dictionarySize = try reader.readLength()
+            for _ in 0..<dictionarySize { try reader.skip(try reader.readLength()) }
+            for _ in 0..<count { _ = try reader.readVarint() }
+        }
+        var lengths: [Int] = []
+        lengths.reserveCapacity(count)
+        for _ in 0..<count { lengths.append(try reader.readLength()) }
+        return try lengths.map { (length) throws(DecodeError) in
+            String(decoding: try reader.readByteSlice(count: length), as: UTF8.self)
+        }
+    }
+
     private static func readDictionaryColumn(count: Int, from reader: inout ByteReader) throws(DecodeError) -> [String] {
         let dictionarySize = try reader.readLength()
         var dictionary: [String] = []

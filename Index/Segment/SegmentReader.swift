@@ -192,22 +192,40 @@ public final class SegmentReader: Sendable {
     /// Reads, verifies and decodes one block's records.
     public func readBlock(_ index: Int) throws(StorageError) -> [LogRecord] {
         let block = blocks[index]
-        let raw = file.bytes
+        let records = try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in try BlockCodec.decode(payload) }
+        guard records.count == block.recordCount else {
+            throw .corruption(
+                file: path, offset: block.offset,
+                reason: "block \(index) holds \(records.count) records, directory says \(block.recordCount)")
+        }
+        return records
+    }
+
+    /// Only the messages of one block (verified like `readBlock`), for word and phrase checks.
+    public func readMessages(_ index: Int) throws(StorageError) -> [String] {
+        let block = blocks[index]
+        let messages = try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in
+            try BlockCodec.decodeMessages(payload)
+        }
+        guard messages.count == block.recordCount else {
+            throw .corruption(file: path, offset: block.offset, reason: "block \(index) record count mismatch")
+        }
+        return messages
+    }
+
+    private func withVerifiedPayload<T>(
+        of index: Int, _ body: (UnsafeRawBufferPointer) throws(DecodeError) -> T
+    ) throws(StorageError) -> T {
+        let block = blocks[index]
+        let stored = UnsafeRawBufferPointer(rebasing: file.bytes[block.offset..<(block.offset + block.storedLength)])
+        guard CRC32C.checksum(stored) == block.checksum else {
+            throw .corruption(file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
+        }
         do {
-            let stored = UnsafeRawBufferPointer(rebasing: raw[block.offset..<(block.offset + block.storedLength)])
-            guard CRC32C.checksum(stored) == block.checksum else {
-                throw .corruption(file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
-            }
-            do {
-                let payload = try Compression.decompress(stored, codec: block.codec, expectedSize: block.payloadLength)
-                let records = try payload.withUnsafeBytes { (bytes) throws(DecodeError) in try BlockCodec.decode(bytes) }
-                guard records.count == block.recordCount else {
-                    throw DecodeError.malformed("block holds \(records.count) records, directory says \(block.recordCount)", at: 0)
-                }
-                return records
-            } catch {
-                throw .corruption(file: path, offset: block.offset, reason: "block \(index): \(error.decodeReason)")
-            }
+            let payload = try Compression.decompress(stored, codec: block.codec, expectedSize: block.payloadLength)
+            return try payload.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
+        } catch {
+            throw .corruption(file: path, offset: block.offset, reason: "block \(index): \(error.decodeReason)")
         }
     }
 }

@@ -62,3 +62,23 @@ import Testing
         #expect(try reader.postings(for: Term(field: "service", value: String(repeating: "s", count: 300))).isEmpty)
     }
 }
+
+@Suite struct TokenizerTests {
+    @Test func wordsAreLowerCasedRunsOfLettersDigitsAndUnderscore() {
+        #expect(Tokenizer.tokens(in: "Order created orderId=O22633920 item=flat_white ÜBER-straße") == [
+            "order", "created", "orderid", "o22633920", "item", "flat_white", "Über", "straße",
+        ].map { $0 == "Über" ? "Über" : $0 })
+    }
+
+    @Test(arguments: [
+        (["lock", "wait"], "Lock wait timeout", true),
+        (["wait", "lock"], "Lock wait timeout", false),
+        (["a", "a", "b"], "a a a b", true),
+        (["a", "b", "a", "c"], "a b a b a c", true),
+        (["timeout"], "timeouts happen", false),
+        (["x"], "", false),
+    ])
+    func sequencesMatchWholeWordsInOrder(words: [String], text: String, expected: Bool) {
+        #expect(Tokenizer.containsSequence(words, in: text) == expected)
+    }
+}

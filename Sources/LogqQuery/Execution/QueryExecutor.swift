@@ -48,8 +48,13 @@ public struct QueryExecutor: Sendable {
                 total += candidates.count
                 continue
             }
-            var reader = BlockCursor(segment: segment)
-            for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
+            if query.filters.allSatisfy(\.needsMessageOnly) {
+                var reader = MessageCursor(segment: segment)
+                for ordinal in candidates where query.matchesMessage(try reader.message(at: Int(ordinal))) { total += 1 }
+            } else {
+                var reader = BlockCursor(segment: segment)
+                for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
+            }
         }
         return total
     }
@@ -112,5 +117,25 @@ struct BlockCursor {
             blockIndex = wanted
         }
         return records[ordinal - segment.blocks[wanted].firstOrdinal]
+    }
+}
+
+/// Like `BlockCursor`, decoding only the message column.
+struct MessageCursor {
+    let segment: SegmentReader
+    private var blockIndex = -1
+    private var messages: [String] = []
+
+    init(segment: SegmentReader) {
+        self.segment = segment
+    }
+
+    mutating func message(at ordinal: Int) throws(StorageError) -> String {
+        let wanted = segment.blockIndex(containing: ordinal)
+        if wanted != blockIndex {
+            messages = try segment.readMessages(wanted)
+            blockIndex = wanted
+        }
+        return messages[ordinal - segment.blocks[wanted].firstOrdinal]
     }
 }

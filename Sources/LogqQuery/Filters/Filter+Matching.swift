@@ -37,6 +37,22 @@ extension Filter {
     }
 }
 
+extension Filter {
+    /// Word and phrase filters look at the message alone.
+    var needsMessageOnly: Bool {
+        if case .messageWords = self { return true }
+        return false
+    }
+}
+
 extension Query {
     public func matches(_ record: LogRecord) -> Bool { filters.allSatisfy { $0.matches(record) } }
+
+    /// For queries whose filters all `needsMessageOnly`.
+    func matchesMessage(_ message: String) -> Bool {
+        filters.allSatisfy { filter in
+            guard case .messageWords(_, let tokens) = filter else { return false }
+            return Tokenizer.containsSequence(tokens, in: message)
+        }
+    }
 }
