@@ -33,7 +33,8 @@ let package = Package(
         // The storage engine: records, WAL, segments, inverted index. No networking.
         .target(
             name: "LogqIndex",
-            dependencies: ["CZstd", "CLZ4", .product(name: "Logging", package: "swift-log")], path: "Index", swiftSettings: strictSwift),
+            dependencies: ["CZstd", "CLZ4", .product(name: "Logging", package: "swift-log")], path: "Index",
+            swiftSettings: strictSwift),
         // Parsing: PCRE2 binding and line decoding into records.
         .target(
             name: "LogqParsers",

@@ -26,7 +26,7 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
 }
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif

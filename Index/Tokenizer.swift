@@ -7,7 +7,8 @@ public enum Tokenizer {
     @inline(__always)
     static func isWordByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"): return true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+            return true
         case UInt8(ascii: "A")...UInt8(ascii: "Z"): return true
         case 0x80...: return true
         default: return false

@@ -39,7 +39,9 @@ extension ByteWriter {
 extension ByteReader {
     mutating func readLevel() throws(DecodeError) -> LogLevel? {
         let raw = try readUInt8()
-        guard raw == 0 || LogLevel(rawValue: raw) != nil else { throw .malformed("unknown level \(raw)", at: offset - 1) }
+        guard raw == 0 || LogLevel(rawValue: raw) != nil else {
+            throw .malformed("unknown level \(raw)", at: offset - 1)
+        }
         return LogLevel(rawValue: raw)
     }
 

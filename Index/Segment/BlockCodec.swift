@@ -135,7 +135,8 @@ enum BlockCodec {
         }
     }
 
-    private static func readDictionaryColumn(count: Int, from reader: inout ByteReader) throws(DecodeError) -> [String] {
+    private static func readDictionaryColumn(count: Int, from reader: inout ByteReader) throws(DecodeError) -> [String]
+    {
         let dictionarySize = try reader.readLength()
         var dictionary: [String] = []
         dictionary.reserveCapacity(dictionarySize)

@@ -10,7 +10,9 @@ enum InvertedIndexCodec {
         var fields: [String: [String: [UInt32]]] = [:]
         for (position, record) in records.enumerated() {
             let ordinal = UInt32(position)
-            record.forEachFieldTerm { field, value in fields[field, default: [:]][value, default: []].appendIfNew(ordinal) }
+            record.forEachFieldTerm { field, value in
+                fields[field, default: [:]][value, default: []].appendIfNew(ordinal)
+            }
             Tokenizer.forEachToken(in: record.message) { token in
                 words[String(decoding: token, as: UTF8.self), default: []].appendIfNew(ordinal)
             }

@@ -9,7 +9,9 @@ extension SegmentReader {
             let block = blocks[index]
             let records = try readBlock(index)
             for record in records {
-                guard record.timestamp >= previousTime else { throw violation("records out of time order in block \(index)") }
+                guard record.timestamp >= previousTime else {
+                    throw violation("records out of time order in block \(index)")
+                }
                 guard record.timestamp >= block.minTime, record.timestamp <= block.maxTime else {
                     throw violation("a record of block \(index) lies outside the block's time range")
                 }

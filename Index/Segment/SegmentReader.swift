@@ -90,17 +90,24 @@ public final class SegmentReader: Sendable {
             try footer.skip(4)
             let trailingMagic = try footer.readUInt64()
 
-            guard trailingMagic == SegmentFormat.magic else { throw corrupt("bad magic number in footer", raw.count - 8) }
-            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[footerStart..<(footerStart + checkedLength)]))
+            guard trailingMagic == SegmentFormat.magic else {
+                throw corrupt("bad magic number in footer", raw.count - 8)
+            }
+            let computed = CRC32C.checksum(
+                UnsafeRawBufferPointer(rebasing: raw[footerStart..<(footerStart + checkedLength)]))
             guard computed == footerChecksum else { throw corrupt("footer checksum mismatch", footerStart) }
-            guard version <= SegmentFormat.version else { throw StorageError.unsupportedVersion(file: path, version: version) }
-            guard directoryOffset >= SegmentFormat.headerSize, directoryLength == blockCount * SegmentFormat.directoryEntrySize,
+            guard version <= SegmentFormat.version else {
+                throw StorageError.unsupportedVersion(file: path, version: version)
+            }
+            guard directoryOffset >= SegmentFormat.headerSize,
+                directoryLength == blockCount * SegmentFormat.directoryEntrySize,
                 directoryOffset + directoryLength <= footerStart,
                 indexOffset >= SegmentFormat.headerSize, indexOffset + indexLength <= directoryOffset,
                 let indexCodec = CompressionCodec(rawValue: indexCodecRaw)
             else { throw corrupt("footer offsets do not fit the file", footerStart) }
 
-            let directoryBytes = UnsafeRawBufferPointer(rebasing: raw[directoryOffset..<(directoryOffset + directoryLength)])
+            let directoryBytes = UnsafeRawBufferPointer(
+                rebasing: raw[directoryOffset..<(directoryOffset + directoryLength)])
             guard CRC32C.checksum(directoryBytes) == directoryChecksum else {
                 throw corrupt("block directory checksum mismatch", directoryOffset)
             }
@@ -121,7 +128,9 @@ public final class SegmentReader: Sendable {
                 let payloadLength = Int(try directory.readUInt32())
                 guard let codec = CompressionCodec(rawValue: codecRaw), firstOrdinal == expectedOrdinal, count > 0,
                     offset >= SegmentFormat.headerSize, offset + storedLength <= indexOffset
-                else { throw corrupt("block directory entry does not fit the file", directoryOffset + directory.offset) }
+                else {
+                    throw corrupt("block directory entry does not fit the file", directoryOffset + directory.offset)
+                }
                 expectedOrdinal += count
                 blocks.append(
                     BlockInfo(
@@ -129,13 +138,18 @@ public final class SegmentReader: Sendable {
                         recordCount: count, minTime: blockMin, maxTime: blockMax, codec: codec,
                         payloadLength: payloadLength))
             }
-            guard expectedOrdinal == recordCount else { throw corrupt("blocks do not add up to the record count", footerStart) }
+            guard expectedOrdinal == recordCount else {
+                throw corrupt("blocks do not add up to the record count", footerStart)
+            }
 
             let indexStored = UnsafeRawBufferPointer(rebasing: raw[indexOffset..<(indexOffset + indexLength)])
-            guard CRC32C.checksum(indexStored) == indexChecksum else { throw corrupt("index checksum mismatch", indexOffset) }
+            guard CRC32C.checksum(indexStored) == indexChecksum else {
+                throw corrupt("index checksum mismatch", indexOffset)
+            }
             let indexPayload: [UInt8]
             do {
-                indexPayload = try Compression.decompress(indexStored, codec: indexCodec, expectedSize: indexPayloadLength)
+                indexPayload = try Compression.decompress(
+                    indexStored, codec: indexCodec, expectedSize: indexPayloadLength)
             } catch {
                 throw corrupt("index section: \(error.reason)", indexOffset)
             }
@@ -192,7 +206,9 @@ public final class SegmentReader: Sendable {
     /// Reads, verifies and decodes one block's records.
     public func readBlock(_ index: Int) throws(StorageError) -> [LogRecord] {
         let block = blocks[index]
-        let records = try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in try BlockCodec.decode(payload) }
+        let records = try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in
+            try BlockCodec.decode(payload)
+        }
         guard records.count == block.recordCount else {
             throw .corruption(
                 file: path, offset: block.offset,

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// A whole file mapped read-only. Segments are immutable, so the mapping never changes under a reader.
@@ -38,7 +38,9 @@ enum DurableFile {
         guard descriptor >= 0 else { throw .io(operation: "create", path: temporary, errno: errno) }
         do throws(StorageError) {
             try writeAll(bytes, to: descriptor, path: temporary)
-            guard fsync(descriptor) == 0 else { throw StorageError.io(operation: "fsync", path: temporary, errno: errno) }
+            guard fsync(descriptor) == 0 else {
+                throw StorageError.io(operation: "fsync", path: temporary, errno: errno)
+            }
         } catch {
             close(descriptor)
             unlink(temporary)

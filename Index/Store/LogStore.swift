@@ -352,7 +352,9 @@ public final class LogStore: @unchecked Sendable {
 
     /// Writes one segment per UTC day, records them in the manifest, then drops the WAL files they cover.
     /// A crash between any two steps loses nothing: see docs/wal-format.md.
-    private func writeSegments(_ records: [LogRecord], coveredGeneration: UInt64) throws(StorageError) -> [SegmentReader] {
+    private func writeSegments(
+        _ records: [LogRecord], coveredGeneration: UInt64
+    ) throws(StorageError) -> [SegmentReader] {
         let byDay = Dictionary(grouping: records.sortedByTime(), by: { UTCDay(timestamp: $0.timestamp) })
         var updated = manifest
         var readers: [SegmentReader] = []

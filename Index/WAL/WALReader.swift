@@ -26,7 +26,9 @@ enum WALReader {
                 throw StorageError.corruption(file: path, offset: 0, reason: "bad WAL magic number")
             }
             let version = try reader.readUInt32()
-            guard version <= WALFormat.version else { throw StorageError.unsupportedVersion(file: path, version: version) }
+            guard version <= WALFormat.version else {
+                throw StorageError.unsupportedVersion(file: path, version: version)
+            }
             try reader.skip(4)
         } catch let error as StorageError {
             throw error
@@ -41,7 +43,8 @@ enum WALReader {
                 let length = Int(try reader.readUInt32())
                 let checksum = try reader.readUInt32()
                 guard length <= StorageLimits.maxWALFrameBytes else {
-                    return Replay(records: records, discardedTailBytes: raw.count - frameStart, corruptionOffset: frameStart)
+                    return Replay(
+                        records: records, discardedTailBytes: raw.count - frameStart, corruptionOffset: frameStart)
                 }
                 guard length <= reader.remaining else {
                     return Replay(records: records, discardedTailBytes: raw.count - frameStart, corruptionOffset: nil)
@@ -61,7 +64,8 @@ enum WALReader {
                 for _ in 0..<count { decoded.append(try frame.readRecordRow()) }
                 records.append(contentsOf: decoded)
             } catch {
-                return Replay(records: records, discardedTailBytes: raw.count - frameStart, corruptionOffset: frameStart)
+                return Replay(
+                    records: records, discardedTailBytes: raw.count - frameStart, corruptionOffset: frameStart)
             }
         }
         return Replay(records: records, discardedTailBytes: reader.remaining, corruptionOffset: nil)

@@ -1,8 +1,8 @@
 // See docs/wal-format.md
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Appends frames of records to one WAL file. Not thread-safe: the store's commit thread owns it.

@@ -67,7 +67,11 @@ struct JSONObjectScanner {
             case UInt8(ascii: "["):
                 let start = position
                 guard skipArray(depth: depth + 1) else { return false }
-                pairs.append((key, .raw(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))))
+                pairs.append(
+                    (
+                        key,
+                        .raw(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+                    ))
             default:
                 guard let value = readScalar() else { return false }
                 pairs.append((key, value))
@@ -211,7 +215,8 @@ struct JSONObjectScanner {
     private mutating func readUnicodeEscape() -> Unicode.Scalar? {
         guard let high = readHex4() else { return nil }
         if (0xD800..<0xDC00).contains(high) {
-            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+            guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                bytes[position + 1] == UInt8(ascii: "u")
             else { return Unicode.Scalar(0xFFFD) }
             let saved = position
             position += 2

@@ -42,7 +42,9 @@ public enum TimestampParser {
         var offsetSeconds: Int64 = 0
         if position < bytes.count {
             if expect("Zz") {
-            } else if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+            } else if position < bytes.count,
+                bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")
+            {
                 let sign: Int64 = bytes[position] == UInt8(ascii: "-") ? -1 : 1
                 position += 1
                 guard let offsetHours = number(2) else { return nil }

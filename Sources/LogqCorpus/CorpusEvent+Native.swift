@@ -6,14 +6,16 @@ extension CorpusEvent {
         case .springBoot:
             let levelText = level.uppercased()
             let padded = String(repeating: " ", count: max(0, 5 - levelText.count)) + levelText
-            let thread = fields.first { $0.0 == "thread" }.map { value -> String in
-                if case .string(let text) = value.1 { return String(text.suffix(15)) }
-                return "main"
-            } ?? "main"
-            let logger = fields.first { $0.0 == "logger" }.map { value -> String in
-                if case .string(let text) = value.1 { return text }
-                return "app"
-            } ?? "app"
+            let thread =
+                fields.first { $0.0 == "thread" }.map { value -> String in
+                    if case .string(let text) = value.1 { return String(text.suffix(15)) }
+                    return "main"
+                } ?? "main"
+            let logger =
+                fields.first { $0.0 == "logger" }.map { value -> String in
+                    if case .string(let text) = value.1 { return text }
+                    return "app"
+                } ?? "app"
             return "\(CorpusTime.logback(timestamp)) \(padded) 1 --- [\(thread)] \(logger) : \(message)\n"
         case .nginxAccess, .mysqlSlow:
             return message + "\n"

@@ -68,7 +68,9 @@ extension String {
 }
 
 enum CorpusTime {
-    static func civil(_ timestamp: Int64) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millis: Int64) {
+    static func civil(
+        _ timestamp: Int64
+    ) -> (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millis: Int64) {
         let seconds = timestamp / 1_000_000_000
         let millis = (timestamp / 1_000_000) % 1000
         let days = seconds / 86_400
@@ -95,19 +97,22 @@ enum CorpusTime {
     /// `2026-11-23T09:41:07.123Z`
     static func rfc3339(_ timestamp: Int64) -> String {
         let c = civil(timestamp)
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(c.millis, 3))Z"
+        return
+            "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(c.millis, 3))Z"
     }
 
     /// Logback's default: `2026-11-23 09:41:07.123`
     static func logback(_ timestamp: Int64) -> String {
         let c = civil(timestamp)
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(c.millis, 3))"
+        return
+            "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(c.millis, 3))"
     }
 
     /// nginx's `$time_local`: `23/Nov/2026:09:41:07 +0000`
     static func nginx(_ timestamp: Int64) -> String {
         let c = civil(timestamp)
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return "\(pad(c.day, 2))/\(months[Int(c.month) - 1])/\(c.year):\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)) +0000"
+        return
+            "\(pad(c.day, 2))/\(months[Int(c.month) - 1])/\(c.year):\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)) +0000"
     }
 }

@@ -42,7 +42,9 @@ public struct CorpusGenerator: Sendable {
         let traceId = random.hex(16)
         let thread = "http-nio-8080-exec-\(1 + random.below(20))"
         let logger = "c.c.\(service).service.\(service.prefix(1).uppercased() + service.dropFirst())Service"
-        var fields: [(String, CorpusEvent.Value)] = [("logger", .string(logger)), ("thread", .string(thread)), ("traceId", .string(traceId))]
+        var fields: [(String, CorpusEvent.Value)] = [
+            ("logger", .string(logger)), ("thread", .string(thread)), ("traceId", .string(traceId)),
+        ]
         var markers: Set<String> = []
         let level: String
         var message: String
@@ -53,7 +55,8 @@ public struct CorpusGenerator: Sendable {
             (message, markers) = springInfo(service: service, traceId: traceId)
         case 60..<75:
             level = "debug"
-            message = "Fetching \(service) record from cache key=\(service):\(random.digits(6)) hit=\(random.chance(80))"
+            message =
+                "Fetching \(service) record from cache key=\(service):\(random.digits(6)) hit=\(random.chance(80))"
         case 75..<87:
             level = "warn"
             let took = 800 + random.below(4000)
@@ -78,16 +81,28 @@ public struct CorpusGenerator: Sendable {
                 + "item=\(item) amount=\(String(format3: amount).dropLast()) traceId=\(traceId)"
             return (message, item == "cappuccino" ? ["cappuccino"] : [])
         case "member":
-            return ("Member login memberId=M\(random.digits(7)) channel=\(random.pick(["app", "wechat", "pos"])) traceId=\(traceId)", [])
+            return (
+                "Member login memberId=M\(random.digits(7)) channel=\(random.pick(["app", "wechat", "pos"])) traceId=\(traceId)",
+                []
+            )
         case "product":
             return ("Product catalog refreshed count=\(50 + random.below(400)) took=\(random.below(300))ms", [])
         case "inventory":
-            return ("Stock reserved sku=SKU\(random.digits(5)) store=S\(random.digits(3)) qty=\(1 + random.below(5)) traceId=\(traceId)", [])
+            return (
+                "Stock reserved sku=SKU\(random.digits(5)) store=S\(random.digits(3)) qty=\(1 + random.below(5)) traceId=\(traceId)",
+                []
+            )
         case "employee":
-            return ("Shift scheduled employeeId=E\(random.digits(5)) store=S\(random.digits(3)) slot=\(random.pick(["am", "pm", "night"]))", [])
+            return (
+                "Shift scheduled employeeId=E\(random.digits(5)) store=S\(random.digits(3)) slot=\(random.pick(["am", "pm", "night"]))",
+                []
+            )
         default:
             let target = random.pick(["order", "member", "product", "inventory"])
-            return ("Route matched path=/api/\(target)/v1 upstream=\(target)-service latency=\(random.below(200))ms traceId=\(traceId)", [])
+            return (
+                "Route matched path=/api/\(target)/v1 upstream=\(target)-service latency=\(random.below(200))ms traceId=\(traceId)",
+                []
+            )
         }
     }
 
@@ -104,13 +119,16 @@ public struct CorpusGenerator: Sendable {
         case 0:
             let reason = random.pick(["insufficient_balance", "gateway_error", "card_declined"])
             let head = "Payment failed orderId=O\(random.digits(8)) reason=\(reason) traceId=\(traceId)"
-            let trace = "com.coffee.order.PaymentException: Payment failed with reason \(reason)\n" + frames.joined(separator: "\n")
+            let trace =
+                "com.coffee.order.PaymentException: Payment failed with reason \(reason)\n"
+                + frames.joined(separator: "\n")
             return (head + "\n" + trace, ["payment"])
         case 1:
             let head = "Lock wait timeout exceeded; try restarting transaction traceId=\(traceId)"
             let trace =
                 "com.mysql.cj.jdbc.exceptions.MySQLTransactionRollbackException: Lock wait timeout exceeded; try restarting transaction\n"
-                + "\tat com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:123)\n" + frames.joined(separator: "\n")
+                + "\tat com.mysql.cj.jdbc.exceptions.SQLError.createSQLException(SQLError.java:123)\n"
+                + frames.joined(separator: "\n")
             return (head + "\n" + trace, ["timeout"])
         case 2:
             let head = "Deadlock found when trying to get lock; try restarting transaction traceId=\(traceId)"
@@ -122,7 +140,8 @@ public struct CorpusGenerator: Sendable {
             let head = "Redis command failed: Connection refused: redis-master:6379 traceId=\(traceId)"
             let trace =
                 "io.lettuce.core.RedisConnectionException: Unable to connect to redis-master:6379\n"
-                + "Caused by: java.net.ConnectException: Connection refused\n" + frames.suffix(2).joined(separator: "\n")
+                + "Caused by: java.net.ConnectException: Connection refused\n"
+                + frames.suffix(2).joined(separator: "\n")
             return (head + "\n" + trace, ["refused"])
         }
     }
@@ -145,7 +164,9 @@ public struct CorpusGenerator: Sendable {
         let path = "/api/\(target)/\(random.digits(5))"
         let requestTime = status == 504 ? 60.0 : Double(random.below(random.chance(5) ? 6000 : 400)) / 1000
         let upstream = status == 499 ? "-" : String(format3: max(0, requestTime - 0.001))
-        let agent = random.pick(["okhttp/4.12.0", "CoffeeApp/3.2.1 (Android 14)", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"])
+        let agent = random.pick([
+            "okhttp/4.12.0", "CoffeeApp/3.2.1 (Android 14)", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+        ])
         let bytes = status == 200 ? 200 + random.below(4000) : random.below(600)
         let client = "192.0.2.\(1 + random.below(250))"
         let message =
@@ -202,14 +223,16 @@ public struct CorpusGenerator: Sendable {
         switch roll {
         case 0..<80:
             level = "info"
-            message = "Recommendation computed user=U\(random.digits(6)) items=\(1 + random.below(12)) latency_ms=\(latency)"
+            message =
+                "Recommendation computed user=U\(random.digits(6)) items=\(1 + random.below(12)) latency_ms=\(latency)"
         case 80..<90:
             level = "warn"
             message = "Feature store slow latency_ms=\(latency) store=S\(random.digits(3))"
         default:
             level = "error"
             if random.chance(50) {
-                message = "Model inference timeout after \(random.pick([3000, 5000])) ms model=\(service)-v\(1 + random.below(3))"
+                message =
+                    "Model inference timeout after \(random.pick([3000, 5000])) ms model=\(service)-v\(1 + random.below(3))"
                 markers = ["timeout"]
             } else {
                 message =

@@ -1,9 +1,9 @@
 import LogqIndex
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Splits a byte stream into LF-terminated lines, whatever the chunk boundaries.
@@ -71,10 +71,13 @@ public struct LineFramer {
         }
     }
 
-    private func emitLine(_ line: UnsafeRawBufferPointer, _ length: Int, _ emit: (UnsafeRawBufferPointer, Int) -> Void) {
+    private func emitLine(_ line: UnsafeRawBufferPointer, _ length: Int, _ emit: (UnsafeRawBufferPointer, Int) -> Void)
+    {
         // A CRLF sender's lines are the same lines; a line of only spaces is still blank.
         var trimmed = line
-        while let last = trimmed.last, last == UInt8(ascii: "\r") { trimmed = UnsafeRawBufferPointer(rebasing: trimmed.dropLast()) }
+        while let last = trimmed.last, last == UInt8(ascii: "\r") {
+            trimmed = UnsafeRawBufferPointer(rebasing: trimmed.dropLast())
+        }
         guard trimmed.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { return }
         emit(trimmed, length)
     }

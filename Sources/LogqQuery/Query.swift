@@ -28,7 +28,9 @@ public enum Filter: Equatable, Sendable {
     }
 
     public static func field(_ name: String, _ value: String) -> Filter {
-        if name == "level", let level = LogLevel(parsing: value) { return .fieldEquals(field: name, value: level.description) }
+        if name == "level", let level = LogLevel(parsing: value) {
+            return .fieldEquals(field: name, value: level.description)
+        }
         return .fieldEquals(field: name, value: value)
     }
 }

@@ -26,7 +26,8 @@ struct QueryParser {
             let start = position
             switch scalars[position] {
             case "(", ")":
-                throw QueryError(message: "parentheses are not supported yet; write the terms one after another", position: start)
+                throw QueryError(
+                    message: "parentheses are not supported yet; write the terms one after another", position: start)
             case "|":
                 throw QueryError(message: "pipes (| count, | stats …) are not supported yet", position: start)
             case "-" where position + 1 < scalars.count && !Self.isSpecial(scalars[position + 1]):
@@ -39,9 +40,12 @@ struct QueryParser {
                 if word == "*" {
                     matchAll = true
                 } else if word == "AND" {
-                    guard !filters.isEmpty || matchAll else { throw QueryError(message: "AND needs a term before it", position: start) }
+                    guard !filters.isEmpty || matchAll else {
+                        throw QueryError(message: "AND needs a term before it", position: start)
+                    }
                 } else if word == "OR" || word == "NOT" {
-                    throw QueryError(message: "\(word) is not supported yet; terms are joined with AND", position: start)
+                    throw QueryError(
+                        message: "\(word) is not supported yet; terms are joined with AND", position: start)
                 } else {
                     position = start
                     filters.append(try parseTerm())
@@ -72,7 +76,8 @@ struct QueryParser {
             guard !value.isEmpty else {
                 throw QueryError(message: "a value is missing after '\(word):'", position: valueStart)
             }
-            if value == "*" || value.hasSuffix("*") || value.hasPrefix(">") || value.hasPrefix("<") || value.hasPrefix("[")
+            if value == "*" || value.hasSuffix("*") || value.hasPrefix(">") || value.hasPrefix("<")
+                || value.hasPrefix("[")
                 || (value.count >= 2 && value.hasPrefix("/") && value.hasSuffix("/"))
             {
                 throw QueryError(

@@ -5,6 +5,7 @@ import LogqIndex
 import LogqIngest
 import LogqParsers
 import ServiceLifecycle
+import Synchronization
 
 /// Assembles the store, the listeners and the HTTP API, and runs them until SIGTERM or SIGINT.
 public struct LogqServer {
@@ -86,5 +87,3 @@ final class ReadinessReporter: Sendable {
         }
     }
 }
-
-import Synchronization

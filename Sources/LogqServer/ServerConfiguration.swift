@@ -78,7 +78,11 @@ extension ServerConfiguration {
         for (key, value) in root {
             switch key {
             case "data":
-                if let text = value as? String { configuration.dataDirectory = text } else { problems.append("data: must be a path") }
+                if let text = value as? String {
+                    configuration.dataDirectory = text
+                } else {
+                    problems.append("data: must be a path")
+                }
             case "http", "tcp":
                 guard let section = value as? [String: Any], let text = section["address"] as? String,
                     let address = ListenAddress(parsing: text), section.count == 1
@@ -105,11 +109,15 @@ extension ServerConfiguration {
         for (key, value) in section {
             switch key {
             case "flush_records":
-                if let number = value as? Int, number > 0 { flushRecordCount = number } else {
+                if let number = value as? Int, number > 0 {
+                    flushRecordCount = number
+                } else {
                     problems.append("store.flush_records: must be a positive integer")
                 }
             case "flush_age_seconds":
-                if let number = value as? Int, number > 0 { flushAgeSeconds = number } else {
+                if let number = value as? Int, number > 0 {
+                    flushAgeSeconds = number
+                } else {
                     problems.append("store.flush_age_seconds: must be a positive integer")
                 }
             case "compression":
@@ -119,11 +127,14 @@ extension ServerConfiguration {
                 default: problems.append("store.compression: must be zstd or lz4")
                 }
             case "zstd_level":
-                if let number = value as? Int, (1...19).contains(number) { zstdLevel = Int32(number) } else {
+                if let number = value as? Int, (1...19).contains(number) {
+                    zstdLevel = Int32(number)
+                } else {
                     problems.append("store.zstd_level: must be an integer from 1 to 19")
                 }
             default:
-                problems.append("store.\(key): unknown key (known: flush_records, flush_age_seconds, compression, zstd_level)")
+                problems.append(
+                    "store.\(key): unknown key (known: flush_records, flush_age_seconds, compression, zstd_level)")
             }
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 import LogqCorpus
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// `make bench`: ingest a generated corpus over TCP into a fresh release logqd, then time queries, and
@@ -40,11 +40,15 @@ struct Bench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(atPath: work) } }
 
-        print("logq-bench: \(lines) events, \(connections) TCP connections, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(
+            "logq-bench: \(lines) events, \(connections) TCP connections, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
         let corpus = generateCorpus()
         let rawPath = work + "/corpus.jsonl"
         try Data(corpus.bytes).write(to: URL(fileURLWithPath: rawPath))
-        print("corpus: \(corpus.bytes.count / 1_000_000) MB of JSON lines, \(String(format: "%.0f", Double(corpus.bytes.count) / Double(lines))) bytes/line")
+        print(
+            "corpus: \(corpus.bytes.count / 1_000_000) MB of JSON lines, \(String(format: "%.0f", Double(corpus.bytes.count) / Double(lines))) bytes/line"
+        )
 
         let server = try BenchServer.start(bin: bin, work: work)
         defer { server.stop() }
@@ -74,14 +78,23 @@ struct Bench: AsyncParsableCommand {
             ("*", ["-c", ""]),
         ]
         Swift.print("\nquery latency over HTTP (median of \(runs)), against `rg -c` over the raw file:")
-        Swift.print(pad("query", 34) + pad("count ms", 10) + pad("top100 ms", 11) + pad("rg ms", 9) + pad("rg/count", 9) + "matches")
+        Swift.print(
+            pad("query", 34) + pad("count ms", 10) + pad("top100 ms", 11) + pad("rg ms", 9) + pad("rg/count", 9)
+                + "matches")
         for (query, rgArguments) in queries {
-            let countTimes = try await timed(runs) { _ = try await server.get("/api/v1/count", query: query, limit: nil) }
-            let searchTimes = try await timed(runs) { _ = try await server.get("/api/v1/search", query: query, limit: 100) }
+            let countTimes = try await timed(runs) {
+                _ = try await server.get("/api/v1/count", query: query, limit: nil)
+            }
+            let searchTimes = try await timed(runs) {
+                _ = try await server.get("/api/v1/search", query: query, limit: 100)
+            }
             let countBody = try await server.get("/api/v1/count", query: query, limit: nil)
             let matches = (try? JSONSerialization.jsonObject(with: countBody) as? [String: Int])?["count"] ?? -1
             let rgTimes = try timedSync(max(3, runs / 3)) { _ = try runProcess("/usr/bin/rg", rgArguments + [rawPath]) }
-            let rgMatches = Int((try runProcess("/usr/bin/rg", rgArguments + [rawPath])).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            let rgMatches =
+                Int(
+                    (try runProcess("/usr/bin/rg", rgArguments + [rawPath])).trimmingCharacters(
+                        in: .whitespacesAndNewlines)) ?? -1
             let ratio = median(rgTimes) / max(median(countTimes), 0.001)
             Swift.print(
                 pad(query.count > 32 ? String(query.prefix(31)) + "…" : query, 34) + pad(format(median(countTimes)), 10)
@@ -121,10 +134,18 @@ struct IngestFigures {
     func print() {
         let perLine = Double(segmentBytes) / Double(lines)
         let zstdPerLine = Double(zstdBytes) / Double(lines)
-        Swift.print("\ningest over TCP (send to queryable): \(String(format: "%.2f", seconds)) s (sending took \(String(format: "%.2f", sendSeconds)) s)")
-        Swift.print("  \(String(format: "%.0f", Double(lines) / seconds)) lines/s, \(String(format: "%.1f", Double(rawBytes) / seconds / 1e6)) MB/s")
-        Swift.print("on disk after flush: \(String(format: "%.1f", perLine)) bytes/line (index \(String(format: "%.1f", Double(indexBytes) / Double(lines))), data \(String(format: "%.1f", Double(segmentBytes - indexBytes) / Double(lines))))")
-        Swift.print("  zstd -3 of the raw JSON: \(String(format: "%.1f", zstdPerLine)) bytes/line; logq/zstd = \(String(format: "%.2f", perLine / zstdPerLine))x; raw JSON \(String(format: "%.0f", Double(rawBytes) / Double(lines))) bytes/line")
+        Swift.print(
+            "\ningest over TCP (send to queryable): \(String(format: "%.2f", seconds)) s (sending took \(String(format: "%.2f", sendSeconds)) s)"
+        )
+        Swift.print(
+            "  \(String(format: "%.0f", Double(lines) / seconds)) lines/s, \(String(format: "%.1f", Double(rawBytes) / seconds / 1e6)) MB/s"
+        )
+        Swift.print(
+            "on disk after flush: \(String(format: "%.1f", perLine)) bytes/line (index \(String(format: "%.1f", Double(indexBytes) / Double(lines))), data \(String(format: "%.1f", Double(segmentBytes - indexBytes) / Double(lines))))"
+        )
+        Swift.print(
+            "  zstd -3 of the raw JSON: \(String(format: "%.1f", zstdPerLine)) bytes/line; logq/zstd = \(String(format: "%.2f", perLine / zstdPerLine))x; raw JSON \(String(format: "%.0f", Double(rawBytes) / Double(lines))) bytes/line"
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// A fresh release logqd for one benchmark run, on ephemeral loopback ports.
@@ -15,7 +15,8 @@ struct BenchServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bin + "/logqd")
         process.arguments = [
-            "--data", work + "/data", "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0", "--ready-file", readyFile,
+            "--data", work + "/data", "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0", "--ready-file",
+            readyFile,
             "--log-level", "warning",
         ]
         try process.run()
@@ -38,7 +39,9 @@ struct BenchServer {
 
     func get(_ path: String, query: String, limit: Int?) async throws -> Data {
         var components = URLComponents(string: "http://127.0.0.1:\(httpPort)\(path)")!
-        components.queryItems = [URLQueryItem(name: "q", value: query)] + (limit.map { [URLQueryItem(name: "limit", value: String($0))] } ?? [])
+        components.queryItems =
+            [URLQueryItem(name: "q", value: query)]
+            + (limit.map { [URLQueryItem(name: "limit", value: String($0))] } ?? [])
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         let (data, response) = try await URLSession.shared.data(from: components.url!)
         guard (response as? HTTPURLResponse)?.statusCode == 200 else {
@@ -61,7 +64,8 @@ struct BenchServer {
     }
 
     func statistics() async throws -> Statistics {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(httpPort)/api/v1/stats")!)
+        let (data, _) = try await URLSession.shared.data(
+            from: URL(string: "http://127.0.0.1:\(httpPort)/api/v1/stats")!)
         return try JSONDecoder().decode(Statistics.self, from: data)
     }
 
@@ -109,12 +113,16 @@ private func send(_ bytes: [UInt8], port: Int) -> String? {
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard connected == 0 else { return "connect: errno \(errno)" }
     var sent = 0
     while sent < bytes.count {
-        let result = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress! + sent, min($0.count - sent, 1 << 20), Int32(MSG_NOSIGNAL)) }
+        let result = bytes.withUnsafeBytes {
+            send(descriptor, $0.baseAddress! + sent, min($0.count - sent, 1 << 20), Int32(MSG_NOSIGNAL))
+        }
         guard result > 0 else { return "send: errno \(errno)" }
         sent += result
     }

@@ -5,7 +5,8 @@ struct Logq: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logq",
         abstract: "Search logs stored by logqd, and generate sample corpora.",
-        discussion: "logq 'level:error service:order' prints matching records, newest first. LOGQ_URL points at the server.",
+        discussion:
+            "logq 'level:error service:order' prints matching records, newest first. LOGQ_URL points at the server.",
         subcommands: [SearchCommand.self, GenerateCommand.self],
         defaultSubcommand: SearchCommand.self
     )

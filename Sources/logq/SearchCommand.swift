@@ -3,7 +3,7 @@ import Foundation
 import LogqQuery
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 struct SearchCommand: AsyncParsableCommand {
@@ -22,7 +22,9 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "At most this many records.")
     var limit = 100
 
-    @Option(name: [.short, .long], help: "text (time, level, service, message), json (one object per line) or raw (message only).")
+    @Option(
+        name: [.short, .long],
+        help: "text (time, level, service, message), json (one object per line) or raw (message only).")
     var output: OutputFormat = .text
 
     @Flag(name: [.short, .long], help: "Print only how many records match.")
@@ -39,7 +41,8 @@ struct SearchCommand: AsyncParsableCommand {
             printError(error.pointing(into: query))
             throw ExitCode(ExitStatus.badQuery)
         }
-        let server = ServerClient(baseURL: url ?? ProcessInfo.processInfo.environment["LOGQ_URL"] ?? "http://127.0.0.1:9900")
+        let server = ServerClient(
+            baseURL: url ?? ProcessInfo.processInfo.environment["LOGQ_URL"] ?? "http://127.0.0.1:9900")
         let path = count ? "/api/v1/count" : "/api/v1/search"
         var parameters = [URLQueryItem(name: "q", value: query)]
         if !count { parameters.append(URLQueryItem(name: "limit", value: String(limit))) }

@@ -3,7 +3,7 @@ import Foundation
 import LogqQuery
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// The CLI's side of the HTTP API: one GET, with errors turned into messages and exit codes.

@@ -9,7 +9,8 @@ struct Logqd: AsyncParsableCommand {
         abstract: "The logq server: takes logs over TCP, stores them in segments, answers queries over HTTP."
     )
 
-    @Option(name: .long, help: "A YAML configuration file (see docs/configuration.md). Without it, the embedded defaults.")
+    @Option(
+        name: .long, help: "A YAML configuration file (see docs/configuration.md). Without it, the embedded defaults.")
     var config: String?
 
     @Option(name: .long, help: "The data directory (default ./data).")
@@ -51,7 +52,8 @@ struct Logqd: AsyncParsableCommand {
             return
         }
         guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -62,4 +64,3 @@ struct Logqd: AsyncParsableCommand {
         try await LogqServer(configuration: configuration, logger: logger, readyFile: readyFile).run()
     }
 }
-

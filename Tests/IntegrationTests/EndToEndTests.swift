@@ -13,7 +13,8 @@ import Testing
         let generated = try runLogq(
             ["gen", "--seed", "2026", "--count", "20000", "--out", corpus, "--counts", countsFile], url: nil)
         #expect(generated.status == 0, "\(generated.stderr)")
-        let counts = try JSONDecoder().decode(CorpusCounts.self, from: Data(contentsOf: URL(fileURLWithPath: countsFile)))
+        let counts = try JSONDecoder().decode(
+            CorpusCounts.self, from: Data(contentsOf: URL(fileURLWithPath: countsFile)))
         #expect(counts.total == 20000)
 
         let server = ServerProcess(dataDirectory: work + "/data")
@@ -67,8 +68,10 @@ import Testing
 
     private func expectExactCounts(_ counts: CorpusCounts, _ server: ServerProcess, _ when: String) throws {
         #expect(try count("*", server) == counts.total, "\(when)")
-        #expect(try count("level:error service:order", server) == counts.count(service: "order", level: "error"), "\(when)")
-        #expect(try count("level:warn service:nginx", server) == counts.count(service: "nginx", level: "warn"), "\(when)")
+        #expect(
+            try count("level:error service:order", server) == counts.count(service: "order", level: "error"), "\(when)")
+        #expect(
+            try count("level:warn service:nginx", server) == counts.count(service: "nginx", level: "warn"), "\(when)")
         for service in ["gateway", "mysql", "ai-recommend"] {
             #expect(try count("service:\(service)", server) == counts.byService[service], "\(service) \(when)")
         }
@@ -78,7 +81,10 @@ import Testing
         #expect(try count("service:nginx status:504", server) == counts.byStatus["504"], "\(when)")
         // Search (not just count) returns every match when the limit allows.
         let all = try runLogq(["-o", "raw", "-l", "100000", "level:error service:order"], url: server.baseURL)
-        let records = all.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("Payment failed") || $0.hasPrefix("Lock wait") || $0.hasPrefix("Deadlock") || $0.hasPrefix("Redis command failed") }
+        let records = all.stdout.components(separatedBy: "\n").filter {
+            $0.hasPrefix("Payment failed") || $0.hasPrefix("Lock wait") || $0.hasPrefix("Deadlock")
+                || $0.hasPrefix("Redis command failed")
+        }
         #expect(records.count == counts.count(service: "order", level: "error"), "\(when)")
     }
 }

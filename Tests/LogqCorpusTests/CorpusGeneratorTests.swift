@@ -27,7 +27,8 @@ import Testing
         for word in CorpusGenerator.markerWords {
             let pattern = try NSRegularExpression(pattern: "(?i)(?<![A-Za-z0-9_])\(word)(?![A-Za-z0-9_])")
             let scanned = events.filter { event in
-                pattern.firstMatch(in: event.message, range: NSRange(event.message.startIndex..., in: event.message)) != nil
+                pattern.firstMatch(in: event.message, range: NSRange(event.message.startIndex..., in: event.message))
+                    != nil
             }.count
             #expect(counts.words[word] == scanned, "\(word)")
             #expect(scanned > 0, "\(word) never generated")
@@ -52,12 +53,17 @@ import Testing
 
     @Test func nativeTextKeepsStackTracesAsContinuationLines() {
         var generator = CorpusGenerator(seed: 4)
-        let traces = (0..<5000).map { _ in generator.next() }.filter { $0.kind == .springBoot && $0.message.contains("\n") }
+        let traces = (0..<5000).map { _ in generator.next() }.filter {
+            $0.kind == .springBoot && $0.message.contains("\n")
+        }
         #expect(!traces.isEmpty)
         for event in traces.prefix(20) {
             let lines = event.nativeText().split(separator: "\n")
             #expect(lines[0].hasPrefix("2026-11-23 "))
-            #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("\tat ") || $0.contains("Exception") || $0.hasPrefix("Caused by") })
+            #expect(
+                lines.dropFirst().allSatisfy {
+                    $0.hasPrefix("\tat ") || $0.contains("Exception") || $0.hasPrefix("Caused by")
+                })
         }
     }
 }

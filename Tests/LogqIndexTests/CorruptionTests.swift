@@ -54,7 +54,10 @@ import Testing
         bytes[reader.blocks[2].offset + 5] ^= 0xFF
         try damaged(bytes, at: path)
         let reopened = try SegmentReader(path: path)
-        #expect(throws: StorageError.corruption(file: path, offset: reader.blocks[2].offset, reason: "block 2 checksum mismatch")) {
+        #expect(
+            throws: StorageError.corruption(
+                file: path, offset: reader.blocks[2].offset, reason: "block 2 checksum mismatch")
+        ) {
             try reopened.readBlock(2)
         }
         #expect(try reopened.readBlock(1).count == 256)

@@ -11,7 +11,9 @@ import Testing
         let directory = temporaryDirectory()
         var factory = RecordFactory(seed: 9)
         // Records spanning three UTC days go to three segments.
-        let records = factory.records(count: 600, start: 1_795_424_400_000_000_000) + factory.records(count: 10, start: 1_795_524_400_000_000_000)
+        let records =
+            factory.records(count: 600, start: 1_795_424_400_000_000_000)
+            + factory.records(count: 10, start: 1_795_524_400_000_000_000)
             + factory.records(count: 10, start: 1_795_624_400_000_000_000)
         let store = try LogStore(directory: directory, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in

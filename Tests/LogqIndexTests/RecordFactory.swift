@@ -1,3 +1,4 @@
+import Foundation
 import LogqIndex
 
 /// Random but reproducible records for round-trip and differential tests. FormatCompatibilityTests
@@ -15,7 +16,9 @@ struct RecordFactory {
     mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
 
     mutating func record(at timestamp: Int64) -> LogRecord {
-        let words = ["payment", "failed", "order", "timeout", "Lock", "wait", "cache", "miss", "user", "latte", "ünïcode"]
+        let words = [
+            "payment", "failed", "order", "timeout", "Lock", "wait", "cache", "miss", "user", "latte", "ünïcode",
+        ]
         let message = (0..<(1 + Int(next() % 8))).map { _ in pick(words) }.joined(separator: pick([" ", "=", ", "]))
         var fields: [Field] = [Field("traceId", .string(String(next(), radix: 16)))]
         if next() % 3 == 0 { fields.append(Field("status", .int(Int64(pick([200, 404, 500, 504]))))) }
@@ -45,5 +48,3 @@ func temporaryDirectory(_ name: String = #function) -> String {
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
-
-import Foundation

@@ -49,10 +49,14 @@ import Testing
     @Test func keepsUnusualContentExactly() throws {
         let records = [
             LogRecord(timestamp: -5, message: ""),
-            LogRecord(timestamp: 0, level: .fatal, message: "tab\there\nnew line \u{0} nul", fields: [Field("", .string(""))]),
-            LogRecord(timestamp: Int64.max, service: String(repeating: "s", count: 300), message: "big", fields: [
-                Field("n", .int(Int64.min)), Field("d", .double(-0.0)), Field("long", .string(String(repeating: "x", count: 100_000))),
-            ]),
+            LogRecord(
+                timestamp: 0, level: .fatal, message: "tab\there\nnew line \u{0} nul", fields: [Field("", .string(""))]),
+            LogRecord(
+                timestamp: Int64.max, service: String(repeating: "s", count: 300), message: "big",
+                fields: [
+                    Field("n", .int(Int64.min)), Field("d", .double(-0.0)),
+                    Field("long", .string(String(repeating: "x", count: 100_000))),
+                ]),
         ]
         let path = temporaryDirectory() + "/c.seg"
         try SegmentWriter().write(records, to: path)
@@ -65,9 +69,11 @@ import Testing
 
 @Suite struct TokenizerTests {
     @Test func wordsAreLowerCasedRunsOfLettersDigitsAndUnderscore() {
-        #expect(Tokenizer.tokens(in: "Order created orderId=O22633920 item=flat_white ÜBER-straße") == [
-            "order", "created", "orderid", "o22633920", "item", "flat_white", "Über", "straße",
-        ].map { $0 == "Über" ? "Über" : $0 })
+        #expect(
+            Tokenizer.tokens(in: "Order created orderId=O22633920 item=flat_white ÜBER-straße")
+                == [
+                    "order", "created", "orderid", "o22633920", "item", "flat_white", "Über", "straße",
+                ].map { $0 == "Über" ? "Über" : $0 })
     }
 
     @Test(arguments: [

@@ -10,7 +10,8 @@ import Testing
     }
 
     @Test func flattensNestedObjectsAndKeepsArraysAsText() throws {
-        let pairs = try #require(parse(#" {"a":1,"b":{"c":"x","d":{"e":-2.5e3}},"f":[1,{"g":2},[]],"h":true,"i":null} "#))
+        let pairs = try #require(
+            parse(#" {"a":1,"b":{"c":"x","d":{"e":-2.5e3}},"f":[1,{"g":2},[]],"h":true,"i":null} "#))
         #expect(pairs.map(\.key) == ["a", "b.c", "b.d.e", "f", "h", "i"])
         #expect(pairs[0].value == .int(1))
         #expect(pairs[1].value == .string("x"))

@@ -7,7 +7,8 @@ import Testing
     let now: Int64 = 1_795_424_400_000_000_000
 
     @Test func jsonObjectMapsWellKnownKeysAndKeepsTheRest() {
-        let line = #"{"@timestamp":"2026-11-23T09:41:07.123Z","level":"ERROR","service":"order","host":"order-01","message":"Payment failed","status":500,"elapsed":1.5,"ok":true,"log":{"file":{"path":"/var/log/a.log"}},"tags":["a","b"],"none":null}"#
+        let line =
+            #"{"@timestamp":"2026-11-23T09:41:07.123Z","level":"ERROR","service":"order","host":"order-01","message":"Payment failed","status":500,"elapsed":1.5,"ok":true,"log":{"file":{"path":"/var/log/a.log"}},"tags":["a","b"],"none":null}"#
         let record = decoder.decode(line, receivedAt: now)
         #expect(record.timestamp == 1_795_426_867_123_000_000)
         #expect(record.level == .error)

@@ -10,7 +10,10 @@ import Testing
         ("\"Lock wait timeout\"", [.words("Lock wait timeout")]),
         ("message:\"lock wait\" status:504", [.words("lock wait"), .field("status", "504")]),
         ("path:\"/api/order v1\"", [.field("path", "/api/order v1")]),
-        ("traceId:0c5c7fd0a6a3a450 orderId=O22633920", [.field("traceId", "0c5c7fd0a6a3a450"), .words("orderId=O22633920")]),
+        (
+            "traceId:0c5c7fd0a6a3a450 orderId=O22633920",
+            [.field("traceId", "0c5c7fd0a6a3a450"), .words("orderId=O22633920")]
+        ),
         ("a\\:b", [.words("a:b")]),
     ])
     func parses(text: String, filters: [Filter]) throws {

@@ -50,7 +50,9 @@ public struct QueryExecutor: Sendable {
             }
             if query.filters.allSatisfy(\.needsMessageOnly) {
                 var reader = MessageCursor(segment: segment)
-                for ordinal in candidates where query.matchesMessage(try reader.message(at: Int(ordinal))) { total += 1 }
+                for ordinal in candidates where query.matchesMessage(try reader.message(at: Int(ordinal))) {
+                    total += 1
+                }
             } else {
                 var reader = BlockCursor(segment: segment)
                 for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }

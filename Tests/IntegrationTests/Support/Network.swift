@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Sends bytes to a loopback TCP port, half-closes, and waits for the server to close its side.
