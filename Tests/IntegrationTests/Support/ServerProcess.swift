@@ -28,7 +28,7 @@ final class ServerProcess {
                 "--ready-file", readyFile,
             ] + extraArguments
         if !FileManager.default.fileExists(atPath: logFile) {
-            FileManager.default.createFile(atPath: logFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         }
         let log = FileHandle(forWritingAtPath: logFile)!
         log.seekToEndOfFile()
@@ -101,8 +101,8 @@ func runLogq(_ arguments: [String], url: String?) throws -> CLIResult {
     process.environment = environment
     let outFile = temporaryPath("stdout")
     let errFile = temporaryPath("stderr")
-    FileManager.default.createFile(atPath: outFile, contents: nil)
-    FileManager.default.createFile(atPath: errFile, contents: nil)
+    _ = FileManager.default.createFile(atPath: outFile, contents: nil)
+    _ = FileManager.default.createFile(atPath: errFile, contents: nil)
     defer {
         try? FileManager.default.removeItem(atPath: outFile)
         try? FileManager.default.removeItem(atPath: errFile)
