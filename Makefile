@@ -20,9 +20,9 @@ deps:
 		fi; \
 	fi
 
+# One release build of every product: make run and make bench share it.
 build: deps
-	$(SWIFT) build -c release --product logqd
-	$(SWIFT) build -c release --product logq
+	$(SWIFT) build -c release
 
 run: build
 	@echo "logqd: data in ./data, HTTP API on 127.0.0.1:9900, TCP lines on 127.0.0.1:5170 (Ctrl-C stops)."
@@ -35,8 +35,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: deps
-	$(SWIFT) build -c release
+bench: build
 	.build/release/logq-bench --bin .build/release
 
 lint:

@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "LogqServer",
             dependencies: [
-                "LogqIndex", "LogqQuery", "LogqIngest",
+                "LogqIndex", "LogqQuery", "LogqIngest", "LogqParsers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -28,6 +28,7 @@ public struct LogqServer {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         SearchAPI(store: store).register(on: router)
+        IngestAPI(store: store).register(on: router)
         let http = Application(
             router: router,
             configuration: .init(
