@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "logq",
             dependencies: [
-                "LogqQuery", "LogqCorpus",
+                "LogqQuery", "LogqCorpus", "LogqIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

@@ -36,5 +36,6 @@ enum StoreFileNames {
     static let manifest = "MANIFEST.json"
     static let walDirectory = "wal"
     static let segmentDirectory = "segments"
+    static let quarantineDirectory = "quarantine"
     static let temporarySuffix = ".tmp"
 }

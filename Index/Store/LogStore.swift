@@ -92,8 +92,23 @@ public final class LogStore: @unchecked Sendable {
 
         manifest = try Manifest.load(from: directory + "/" + StoreFileNames.manifest)
         var opened: [SegmentReader] = []
+        var damaged: [String] = []
         for summary in manifest.segments {
-            opened.append(try SegmentReader(path: directory + "/" + summary.path))
+            do {
+                opened.append(try SegmentReader(path: directory + "/" + summary.path))
+            } catch {
+                // A newer format is not damage: refuse to start rather than set newer data aside.
+                if case .unsupportedVersion = error { throw error }
+                logger.error(
+                    "segment unreadable; moved to quarantine, the other segments stay served",
+                    metadata: ["file": "\(summary.path)", "error": "\(error)"])
+                try Self.quarantine(summary.path, in: directory)
+                damaged.append(summary.path)
+            }
+        }
+        if !damaged.isEmpty {
+            manifest.segments.removeAll { damaged.contains($0.path) }
+            try manifest.save(to: directory + "/" + StoreFileNames.manifest)
         }
         Self.removeOrphanSegments(in: directory, keeping: Set(manifest.segments.map(\.path)), logger: logger)
 
@@ -196,7 +211,8 @@ public final class LogStore: @unchecked Sendable {
             segmentRecords: segments.reduce(0) { $0 + $1.recordCount },
             segmentBytes: segments.reduce(0) { $0 + $1.byteCount },
             indexBytes: segments.reduce(0) { $0 + $1.indexByteCount },
-            memtableRecords: memtable.count + flushQueue.reduce(0) { $0 + $1.records.count }
+            memtableRecords: memtable.count + flushQueue.reduce(0) { $0 + $1.records.count },
+            quarantinedSegments: DurableFile.list(directory + "/" + StoreFileNames.quarantineDirectory).count
         )
     }
 
@@ -384,6 +400,17 @@ public final class LogStore: @unchecked Sendable {
         return readers
     }
 
+    /// Moves a damaged segment out of the live tree, keeping it for inspection or a restore.
+    static func quarantine(_ relativePath: String, in directory: String) throws(StorageError) {
+        let quarantine = directory + "/" + StoreFileNames.quarantineDirectory
+        try DurableFile.createDirectories(quarantine)
+        let target = quarantine + "/" + relativePath.replacingOccurrences(of: "/", with: "_")
+        let source = directory + "/" + relativePath
+        guard DurableFile.exists(source) else { return }
+        guard rename(source, target) == 0 else { throw .io(operation: "rename to quarantine", path: source, errno: errno) }
+        try DurableFile.syncDirectory(containing: target)
+    }
+
     static func segmentFileName(sequence: UInt64) -> String {
         let digits = String(sequence)
         return String(repeating: "0", count: max(0, 12 - digits.count)) + digits + "." + SegmentFormat.fileExtension
@@ -446,6 +473,8 @@ public struct StoreStatistics: Sendable, Codable {
     public var segmentBytes: Int
     public var indexBytes: Int
     public var memtableRecords: Int
+    /// Damaged segments set aside in `quarantine/` (see docs/operations.md).
+    public var quarantinedSegments: Int
 }
 
 extension LogRecord {
