@@ -7,7 +7,7 @@ enum SegmentFormat {
     /// Bump when the layout in docs/segment-format.md changes. Format.
     static let version: UInt32 = 1
     static let headerSize = 16
-    static let footerSize = 96
+    static let footerSize = 128
     static let directoryEntrySize = 48
     static let fileExtension = "seg"
 }

@@ -2,9 +2,15 @@
 
 /// The term dictionary with its posting lists: terms sorted bytewise, each stored as the length of the
 /// prefix it shares with the previous term plus the rest, followed by its postings (record ordinals,
-/// ascending, delta + varint).
+/// ascending, delta + varint). Terms held by a single record go to that record's block filter instead.
 enum InvertedIndexCodec {
-    static func encode(_ records: [LogRecord]) -> [UInt8] {
+    struct Encoded {
+        var dictionary: [UInt8]
+        /// Hashes of the single-record terms, by block.
+        var rareTermHashes: [[UInt64]]
+    }
+
+    static func encode(_ records: [LogRecord], recordsPerBlock: Int) -> Encoded {
         // Grouped by field, then by value: no per-term key string is built while counting.
         var words: [String: [UInt32]] = [:]
         var fields: [String: [String: [UInt32]]] = [:]
@@ -25,6 +31,12 @@ enum InvertedIndexCodec {
         }
         add(Term.messageField, words)
         for (field, values) in fields { add(field, values) }
+        var rareTermHashes = [[UInt64]](repeating: [], count: (records.count + recordsPerBlock - 1) / recordsPerBlock)
+        entries.removeAll { entry in
+            guard entry.postings.count == 1 else { return false }
+            rareTermHashes[Int(entry.postings[0]) / recordsPerBlock].append(BlockFilter.hash(entry.key))
+            return true
+        }
         entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
 
         var writer = ByteWriter(reservingCapacity: entries.count * 16 + records.count * 20)
@@ -44,7 +56,7 @@ enum InvertedIndexCodec {
             }
             previous = key
         }
-        return writer.bytes
+        return Encoded(dictionary: writer.bytes, rareTermHashes: rareTermHashes)
     }
 
     /// Where each term's postings start in the payload, and how many there are.

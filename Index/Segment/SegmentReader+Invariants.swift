@@ -21,10 +21,42 @@ extension SegmentReader {
         guard blocks.first?.minTime ?? minTime >= minTime, blocks.last?.maxTime ?? maxTime <= maxTime else {
             throw violation("block time ranges exceed the segment's")
         }
+        // Every term of every record is findable: in its posting list, or else in its block's filter.
+        var decoded: [String: [UInt32]] = [:]
+        for index in blocks.indices {
+            let records = try readBlock(index)
+            for (offset, record) in records.enumerated() {
+                let ordinal = UInt32(blocks[index].firstOrdinal + offset)
+                var missing: Term?
+                record.forEachTerm { term in
+                    guard missing == nil else { return }
+                    let key = term.field + "\u{1F}" + term.value
+                    if dictionaryKeys.contains(key) {
+                        if decoded[key] == nil { decoded[key] = (try? postings(for: term)) ?? [] }
+                        if !decoded[key]!.containsSorted(ordinal) { missing = term }
+                    } else if !filters[index].mayContain(BlockFilter.hash(term.key)) {
+                        missing = term
+                    }
+                }
+                if missing != nil { throw violation("record \(ordinal) cannot be found by one of its terms") }
+            }
+        }
         for key in dictionaryKeys {
             guard let term = Term(key: Array(key.utf8)) else { throw violation("a term key without a field separator") }
             let postings = try postings(for: term)
             guard !postings.isEmpty else { throw violation("a term with no postings") }
         }
+    }
+}
+
+extension Array where Element == UInt32 {
+    fileprivate func containsSorted(_ value: UInt32) -> Bool {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < count && self[low] == value
     }
 }

@@ -26,6 +26,8 @@ public final class SegmentReader: Sendable {
     private let file: MappedFile
     private let indexPayload: [UInt8]
     private let dictionary: [String: InvertedIndexCodec.PostingsLocation]
+    /// One per block: the terms held by a single record of the segment.
+    let filters: [BlockFilter]
 
     /// Opens `path` and checks its magic, version, footer, directory and index checksums. Block checksums
     /// are checked when a block is read.
@@ -42,6 +44,7 @@ public final class SegmentReader: Sendable {
         indexPayload = parsed.indexPayload
         dictionary = parsed.dictionary
         indexByteCount = parsed.indexStoredLength
+        filters = parsed.filters
     }
 
     private struct Parsed {
@@ -52,6 +55,7 @@ public final class SegmentReader: Sendable {
         var indexPayload: [UInt8]
         var indexStoredLength: Int
         var dictionary: [String: InvertedIndexCodec.PostingsLocation]
+        var filters: [BlockFilter]
     }
 
     private static func parse(_ raw: UnsafeRawBufferPointer, path: String) throws(StorageError) -> Parsed {
@@ -75,24 +79,26 @@ public final class SegmentReader: Sendable {
             let directoryLength = Int(try footer.readUInt64())
             let indexOffset = Int(try footer.readUInt64())
             let indexLength = Int(try footer.readUInt64())
+            let filterOffset = Int(try footer.readUInt64())
+            let filterLength = Int(try footer.readUInt64())
             let recordCount = Int(try footer.readUInt64())
             let minTime = try footer.readInt64()
             let maxTime = try footer.readInt64()
             let blockCount = Int(try footer.readUInt32())
             let directoryChecksum = try footer.readUInt32()
             let indexChecksum = try footer.readUInt32()
+            let filterChecksum = try footer.readUInt32()
             let indexPayloadLength = Int(try footer.readUInt32())
             let indexCodecRaw = try footer.readUInt8()
             try footer.skip(3)
             let version = try footer.readUInt32()
+            try footer.skip(4)
             let checkedLength = footer.offset - footerStart
             let footerChecksum = try footer.readUInt32()
-            try footer.skip(4)
+            try footer.skip(12)
             let trailingMagic = try footer.readUInt64()
 
-            guard trailingMagic == SegmentFormat.magic else {
-                throw corrupt("bad magic number in footer", raw.count - 8)
-            }
+            guard trailingMagic == SegmentFormat.magic else { throw corrupt("bad magic number in footer", raw.count - 8) }
             let computed = CRC32C.checksum(
                 UnsafeRawBufferPointer(rebasing: raw[footerStart..<(footerStart + checkedLength)]))
             guard computed == footerChecksum else { throw corrupt("footer checksum mismatch", footerStart) }
@@ -102,9 +108,27 @@ public final class SegmentReader: Sendable {
             guard directoryOffset >= SegmentFormat.headerSize,
                 directoryLength == blockCount * SegmentFormat.directoryEntrySize,
                 directoryOffset + directoryLength <= footerStart,
-                indexOffset >= SegmentFormat.headerSize, indexOffset + indexLength <= directoryOffset,
+                indexOffset >= SegmentFormat.headerSize, indexOffset + indexLength <= filterOffset,
+                filterOffset + filterLength <= directoryOffset,
                 let indexCodec = CompressionCodec(rawValue: indexCodecRaw)
             else { throw corrupt("footer offsets do not fit the file", footerStart) }
+
+            let filterBytes = UnsafeRawBufferPointer(rebasing: raw[filterOffset..<(filterOffset + filterLength)])
+            guard CRC32C.checksum(filterBytes) == filterChecksum else {
+                throw corrupt("block filter checksum mismatch", filterOffset)
+            }
+            var filterReader = ByteReader(filterBytes)
+            var filters: [BlockFilter] = []
+            filters.reserveCapacity(blockCount)
+            for _ in 0..<blockCount {
+                let wordCount = try filterReader.readLength()
+                let hashCount = try filterReader.readUInt8()
+                var words: [UInt64] = []
+                words.reserveCapacity(wordCount)
+                for _ in 0..<wordCount { words.append(try filterReader.readUInt64()) }
+                filters.append(BlockFilter(words: words, hashCount: hashCount))
+            }
+            guard filterReader.isAtEnd else { throw corrupt("bytes left after the last block filter", filterOffset) }
 
             let directoryBytes = UnsafeRawBufferPointer(
                 rebasing: raw[directoryOffset..<(directoryOffset + directoryLength)])
@@ -164,7 +188,8 @@ public final class SegmentReader: Sendable {
             }
             return Parsed(
                 recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
-                indexPayload: indexPayload, indexStoredLength: indexLength, dictionary: dictionary)
+                indexPayload: indexPayload, indexStoredLength: indexLength + filterLength, dictionary: dictionary,
+                filters: filters)
         } catch let error as DecodeError {
             throw corrupt(error.reason, error.offset)
         } catch let error as StorageError {
@@ -174,7 +199,22 @@ public final class SegmentReader: Sendable {
         }
     }
 
-    /// The ordinals of the records that hold `term`, ascending; empty when none does.
+    /// Where the records holding a term are.
+    public enum TermLookup: Equatable, Sendable {
+        /// Exactly these records (ordinals, ascending).
+        case postings([UInt32])
+        /// A term of at most one record: it may be in these blocks (Bloom filters; verify the records).
+        case blocks([Int])
+    }
+
+    public func lookup(_ term: Term) throws(StorageError) -> TermLookup {
+        if dictionary[term.field + "\u{1F}" + term.value] != nil { return .postings(try postings(for: term)) }
+        let hash = BlockFilter.hash(term.key)
+        return .blocks(filters.indices.filter { filters[$0].mayContain(hash) })
+    }
+
+    /// The ordinals of the records that hold `term` if it has a posting list (held by two records or
+    /// more), ascending; empty otherwise — use `lookup` to find rare terms too.
     public func postings(for term: Term) throws(StorageError) -> [UInt32] {
         guard let location = dictionary[term.field + "\u{1F}" + term.value] else { return [] }
         do {

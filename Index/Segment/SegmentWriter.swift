@@ -68,10 +68,22 @@ public struct SegmentWriter {
             start = end
         }
 
-        let indexPayload = InvertedIndexCodec.encode(records)
-        let indexStored = Compression.compress(indexPayload, codec: .zstd, zstdLevel: options.zstdLevel)
+        let index = InvertedIndexCodec.encode(records, recordsPerBlock: options.recordsPerBlock)
+        let indexStored = Compression.compress(index.dictionary, codec: .zstd, zstdLevel: options.zstdLevel)
         let indexOffset = file.count
         file.write(indexStored)
+
+        var filters = ByteWriter(reservingCapacity: index.rareTermHashes.reduce(0) { $0 + $1.count * 2 })
+        for hashes in index.rareTermHashes {
+            var filter = BlockFilter(termCount: hashes.count)
+            for hash in hashes { filter.insert(hash) }
+            filters.writeVarint(filter.words.count)
+            filters.write(filter.hashCount)
+            for word in filter.words { filters.writeUInt64(word) }
+        }
+        let filterOffset = file.count
+        file.write(filters.bytes)
+
         let directoryOffset = file.count
         file.write(directory.bytes)
 
@@ -80,18 +92,23 @@ public struct SegmentWriter {
         footer.writeUInt64(UInt64(directory.count))
         footer.writeUInt64(UInt64(indexOffset))
         footer.writeUInt64(UInt64(indexStored.count))
+        footer.writeUInt64(UInt64(filterOffset))
+        footer.writeUInt64(UInt64(filters.count))
         footer.writeUInt64(UInt64(records.count))
         footer.writeInt64(records.first!.timestamp)
         footer.writeInt64(records.last!.timestamp)
         footer.writeUInt32(blockCount)
         footer.writeUInt32(CRC32C.checksum(directory.bytes))
         footer.writeUInt32(CRC32C.checksum(indexStored))
-        footer.writeUInt32(UInt32(indexPayload.count))
+        footer.writeUInt32(CRC32C.checksum(filters.bytes))
+        footer.writeUInt32(UInt32(index.dictionary.count))
         footer.write(CompressionCodec.zstd.rawValue)
         footer.write([0, 0, 0])
         footer.writeUInt32(SegmentFormat.version)
+        footer.writeUInt32(0)
         footer.writeUInt32(CRC32C.checksum(footer.bytes))
         footer.writeUInt32(0)
+        footer.writeUInt64(0)
         footer.writeUInt64(SegmentFormat.magic)
         assert(footer.count == SegmentFormat.footerSize)
         file.write(footer.bytes)

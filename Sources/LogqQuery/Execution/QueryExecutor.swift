@@ -21,7 +21,7 @@ public struct QueryExecutor: Sendable {
             guard segment.maxTime >= cutoff else { continue }
             var found: [LogRecord] = []
             var reader = BlockCursor(segment: segment)
-            for ordinal in try candidates(for: query, in: segment).reversed() {
+            for ordinal in try candidates(for: query, in: segment).ordinals.reversed() {
                 let record = try reader.record(at: Int(ordinal))
                 if record.timestamp < cutoff { break }
                 if query.matches(record) {
@@ -37,14 +37,14 @@ public struct QueryExecutor: Sendable {
     /// How many records match.
     public func count(_ query: Query) throws(StorageError) -> Int {
         var total = snapshot.memtableChunks.joined().reduce(0) { $0 + (query.matches($1) ? 1 : 0) }
-        let exact = query.filters.allSatisfy(\.isDecidedByIndex)
+        let decidedByIndex = query.filters.allSatisfy(\.isDecidedByIndex)
         for segment in snapshot.segments {
             if query.filters.isEmpty {
                 total += segment.recordCount
                 continue
             }
-            let candidates = try candidates(for: query, in: segment)
-            if exact && !query.filters.isEmpty {
+            let (candidates, exact) = try candidates(for: query, in: segment)
+            if exact && decidedByIndex {
                 total += candidates.count
                 continue
             }
@@ -61,17 +61,27 @@ public struct QueryExecutor: Sendable {
         return total
     }
 
-    /// The ordinals that hold every index term of the query, ascending: all records when none narrows.
-    func candidates(for query: Query, in segment: SegmentReader) throws(StorageError) -> [UInt32] {
+    /// The ordinals that may hold every index term of the query, ascending (all records when none
+    /// narrows), and whether they hold them for certain (only posting lists were used, no block filter).
+    func candidates(for query: Query, in segment: SegmentReader) throws(StorageError) -> (ordinals: [UInt32], exact: Bool) {
         var lists: [[UInt32]] = []
+        var exact = true
         for term in query.filters.flatMap(\.indexTerms) {
-            let postings = try segment.postings(for: term)
-            if postings.isEmpty { return [] }
-            lists.append(postings)
+            switch try segment.lookup(term) {
+            case .postings(let postings):
+                lists.append(postings)
+            case .blocks(let blocks):
+                exact = false
+                lists.append(blocks.flatMap { index in
+                    let block = segment.blocks[index]
+                    return (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) }
+                })
+            }
+            if lists.last!.isEmpty { return ([], true) }
         }
-        guard !lists.isEmpty else { return (0..<UInt32(segment.recordCount)).map { $0 } }
+        guard !lists.isEmpty else { return ((0..<UInt32(segment.recordCount)).map { $0 }, true) }
         lists.sort { $0.count < $1.count }
-        return lists.dropFirst().reduce(lists[0]) { intersect($0, $1) }
+        return (lists.dropFirst().reduce(lists[0]) { intersect($0, $1) }, exact)
     }
 
     private func newestFirst(_ records: [LogRecord], limit: Int) -> [LogRecord] {

@@ -1,0 +1,57 @@
+// See docs/segment-format.md, "Filter section".
+
+/// A Bloom filter over the rare terms of one block: the terms that occur once in the whole segment and
+/// so get no posting list. About ten bits per term, so a lookup of a term that is not there skips the
+/// block 99% of the time, at an eighth of what a term-dictionary entry costs.
+struct BlockFilter: Equatable {
+    static let bitsPerTerm = 10
+    static let hashCount: UInt8 = 7
+
+    private(set) var words: [UInt64]
+    let hashCount: UInt8
+
+    /// An empty filter sized for `termCount` terms (none when there are none).
+    init(termCount: Int) {
+        let bits = termCount == 0 ? 0 : max(64, (termCount * Self.bitsPerTerm + 63) / 64 * 64)
+        words = [UInt64](repeating: 0, count: bits / 64)
+        hashCount = Self.hashCount
+    }
+
+    init(words: [UInt64], hashCount: UInt8) {
+        self.words = words
+        self.hashCount = hashCount
+    }
+
+    mutating func insert(_ hash: UInt64) {
+        guard !words.isEmpty else { return }
+        for bit in Self.bits(of: hash, count: hashCount, size: words.count * 64) {
+            words[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+    }
+
+    func mayContain(_ hash: UInt64) -> Bool {
+        guard !words.isEmpty else { return false }
+        for bit in Self.bits(of: hash, count: hashCount, size: words.count * 64)
+        where words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
+            return false
+        }
+        return true
+    }
+
+    /// Double hashing (Kirsch–Mitzenmacher): bit i = (h1 + i·h2) mod size.
+    private static func bits(of hash: UInt64, count: UInt8, size: Int) -> [Int] {
+        let h1 = hash & 0xFFFF_FFFF
+        let h2 = (hash >> 32) | 1
+        return (0..<UInt64(count)).map { Int((h1 &+ $0 &* h2) % UInt64(size)) }
+    }
+
+    /// The hash of a term key: 64-bit FNV-1a, then SplitMix64's finaliser to spread the bits. Format: the
+    /// stored filters depend on it, never change it within a format version.
+    static func hash(_ key: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        hash = (hash ^ (hash >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        hash = (hash ^ (hash >> 27)) &* 0x94D0_49BB_1331_11EB
+        return hash ^ (hash >> 31)
+    }
+}
