@@ -98,7 +98,9 @@ public final class SegmentReader: Sendable {
             try footer.skip(12)
             let trailingMagic = try footer.readUInt64()
 
-            guard trailingMagic == SegmentFormat.magic else { throw corrupt("bad magic number in footer", raw.count - 8) }
+            guard trailingMagic == SegmentFormat.magic else {
+                throw corrupt("bad magic number in footer", raw.count - 8)
+            }
             let computed = CRC32C.checksum(
                 UnsafeRawBufferPointer(rebasing: raw[footerStart..<(footerStart + checkedLength)]))
             guard computed == footerChecksum else { throw corrupt("footer checksum mismatch", footerStart) }

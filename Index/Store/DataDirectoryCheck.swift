@@ -56,7 +56,9 @@ public enum DataDirectoryCheck {
                 for name in DurableFile.list(directory + "/" + root + "/" + day + "/" + retentionClass) {
                     let relative = "\(root)/\(day)/\(retentionClass)/\(name)"
                     if !listed.contains(relative) {
-                        add(.warning, relative, "not in the manifest: left by an interrupted flush, removed at the next start")
+                        add(
+                            .warning, relative,
+                            "not in the manifest: left by an interrupted flush, removed at the next start")
                     }
                 }
             }
@@ -72,7 +74,10 @@ public enum DataDirectoryCheck {
             do {
                 let replay = try WALReader.replay(path: walDirectory + "/" + name)
                 if let offset = replay.corruptionOffset {
-                    add(.error, "wal/" + name, "frame at byte \(offset) fails its checksum; \(replay.discardedTailBytes) bytes after it are lost")
+                    add(
+                        .error, "wal/" + name,
+                        "frame at byte \(offset) fails its checksum; \(replay.discardedTailBytes) bytes after it are lost"
+                    )
                 } else if replay.discardedTailBytes > 0 {
                     add(.info, "wal/" + name, "torn tail of \(replay.discardedTailBytes) bytes (never acknowledged)")
                 }
@@ -81,7 +86,9 @@ public enum DataDirectoryCheck {
             }
         }
         for name in DurableFile.list(directory + "/" + StoreFileNames.quarantineDirectory) {
-            add(.warning, StoreFileNames.quarantineDirectory + "/" + name, "quarantined segment: restore it from a backup")
+            add(
+                .warning, StoreFileNames.quarantineDirectory + "/" + name,
+                "quarantined segment: restore it from a backup")
         }
         return report
     }

@@ -19,6 +19,10 @@ public final class LogStore: @unchecked Sendable {
         public var flushAge: Duration
         /// Sealed memtables waiting for the flush thread before commits wait too (back-pressure).
         public var maxQueuedFlushes: Int
+        /// Merge this many segments of one day and one size tier (sizes within a factor of 4) into one.
+        public var mergeFanIn: Int
+        /// A merge reads at most this many records (it holds them in memory while it sorts).
+        public var mergeMaxRecords: Int
         public var segment: SegmentWriter.Options
 
         public init(
@@ -26,8 +30,12 @@ public final class LogStore: @unchecked Sendable {
             flushByteCount: Int = 64 << 20,
             flushAge: Duration = .seconds(30),
             maxQueuedFlushes: Int = 2,
+            mergeFanIn: Int = 4,
+            mergeMaxRecords: Int = 2_000_000,
             segment: SegmentWriter.Options = SegmentWriter.Options()
         ) {
+            self.mergeFanIn = mergeFanIn
+            self.mergeMaxRecords = mergeMaxRecords
             self.flushRecordCount = flushRecordCount
             self.flushByteCount = flushByteCount
             self.flushAge = flushAge
@@ -328,6 +336,12 @@ public final class LogStore: @unchecked Sendable {
     private func runFlushLoop() {
         while true {
             condition.lock()
+            if flushQueue.isEmpty && !flushThreadMayStop {
+                // Idle: merge small segments, one merge at a time so a new flush never waits long.
+                condition.unlock()
+                if mergeOnce() { continue }
+                condition.lock()
+            }
             while flushQueue.isEmpty && !flushThreadMayStop { condition.wait() }
             guard let job = flushQueue.first else {
                 condition.unlock()
@@ -400,6 +414,79 @@ public final class LogStore: @unchecked Sendable {
         return readers
     }
 
+    // MARK: Merging (flush thread)
+
+    /// Merges the segments of one day, class and size tier when there are `mergeFanIn` of them. Tiers grow
+    /// by a factor of 4, so a record is rewritten about once per tier: write amplification stays
+    /// logarithmic in the data size. Readers keep the old files' mappings until they finish.
+    private func mergeOnce() -> Bool {
+        func tier(_ bytes: Int) -> Int {
+            var tier = 0
+            var limit = 1 << 20
+            while bytes >= limit && tier < 16 {
+                tier += 1
+                limit *= 4
+            }
+            return tier
+        }
+        let groups = Dictionary(grouping: manifest.segments) { summary in
+            "\(DurableFile.parentDirectory(of: summary.path))|\(tier(summary.byteCount))"
+        }
+        guard let key = groups.keys.sorted().first(where: { groups[$0]!.count >= options.mergeFanIn }) else {
+            return false
+        }
+        var inputs: [SegmentSummary] = []
+        for summary in groups[key]!.sorted(by: { $0.minTime < $1.minTime }) {
+            guard
+                inputs.isEmpty
+                    || inputs.reduce(0, { $0 + $1.recordCount }) + summary.recordCount <= options.mergeMaxRecords
+            else { break }
+            inputs.append(summary)
+        }
+        guard inputs.count >= 2 else { return false }
+        do {
+            try merge(inputs)
+            return true
+        } catch {
+            logger.error("merge failed; the segments stay as they are", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    private func merge(_ inputs: [SegmentSummary]) throws(StorageError) {
+        let inputPaths = Set(inputs.map { directory + "/" + $0.path })
+        condition.lock()
+        let readers = segments.filter { inputPaths.contains($0.path) }
+        condition.unlock()
+        guard readers.count == inputs.count else { return }
+        var records: [LogRecord] = []
+        records.reserveCapacity(inputs.reduce(0) { $0 + $1.recordCount })
+        for reader in readers {
+            for block in reader.blocks.indices { records.append(contentsOf: try reader.readBlock(block)) }
+        }
+        let relativeDirectory = DurableFile.parentDirectory(of: inputs[0].path)
+        var updated = manifest
+        let relativePath = relativeDirectory + "/" + Self.segmentFileName(sequence: updated.nextSegmentSequence)
+        updated.nextSegmentSequence += 1
+        var summary = try SegmentWriter(options: options.segment).write(
+            records.sortedByTime(), to: directory + "/" + relativePath)
+        summary.path = relativePath
+        let merged = try SegmentReader(path: directory + "/" + relativePath)
+        let inputRelative = Set(inputs.map(\.path))
+        updated.segments.removeAll { inputRelative.contains($0.path) }
+        updated.segments.append(summary)
+        try updated.save(to: directory + "/" + StoreFileNames.manifest)
+        manifest = updated
+
+        condition.lock()
+        segments.removeAll { inputPaths.contains($0.path) }
+        segments.append(merged)
+        condition.unlock()
+        // Queries that still hold the old readers keep their mappings: unlinking does not disturb them.
+        for path in inputPaths { try? DurableFile.remove(path) }
+        logger.debug("merged segments", metadata: ["inputs": "\(inputs.count)", "records": "\(records.count)"])
+    }
+
     /// Moves a damaged segment out of the live tree, keeping it for inspection or a restore.
     static func quarantine(_ relativePath: String, in directory: String) throws(StorageError) {
         let quarantine = directory + "/" + StoreFileNames.quarantineDirectory
@@ -407,7 +494,9 @@ public final class LogStore: @unchecked Sendable {
         let target = quarantine + "/" + relativePath.replacingOccurrences(of: "/", with: "_")
         let source = directory + "/" + relativePath
         guard DurableFile.exists(source) else { return }
-        guard rename(source, target) == 0 else { throw .io(operation: "rename to quarantine", path: source, errno: errno) }
+        guard rename(source, target) == 0 else {
+            throw .io(operation: "rename to quarantine", path: source, errno: errno)
+        }
         try DurableFile.syncDirectory(containing: target)
     }
 

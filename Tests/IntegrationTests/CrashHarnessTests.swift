@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// kill -9 at random instants while batches are being acknowledged and segments flushed: after every
@@ -15,7 +15,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         // Small memtables, so that crashes also land in the middle of flushes.
         let config = work + "/logqd.yaml"
-        try "store:\n  flush_records: 300\n  flush_age_seconds: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "store:\n  flush_records: 300\n  flush_age_seconds: 1\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         let server = ServerProcess(dataDirectory: work + "/data")
         defer { server.stop(signal: SIGKILL) }
 

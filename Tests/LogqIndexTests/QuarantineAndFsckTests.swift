@@ -36,7 +36,9 @@ import Testing
         #expect(store.statistics().segmentRecords == intact)
         #expect(store.statistics().quarantinedSegments == 1)
         #expect(!FileManager.default.fileExists(atPath: directory + "/" + damaged))
-        #expect(FileManager.default.fileExists(atPath: directory + "/quarantine/" + damaged.replacingOccurrences(of: "/", with: "_")))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: directory + "/quarantine/" + damaged.replacingOccurrences(of: "/", with: "_")))
 
         let after = DataDirectoryCheck.run(directory: directory)
         #expect(after.isClean, "\(after.findings)")
@@ -58,12 +60,16 @@ import Testing
         bytes[WALFormat.headerSize + 20] ^= 1
         try Data(bytes).write(to: URL(fileURLWithPath: copy + "/wal/" + wal))
         try SegmentWriter().write(factory.records(count: 3), to: copy + "/segments/orphan.seg")
-        try FileManager.default.createDirectory(atPath: copy + "/segments/2026-11-23/c0", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: copy + "/segments/2026-11-23/c0", withIntermediateDirectories: true)
         try SegmentWriter().write(factory.records(count: 3), to: copy + "/segments/2026-11-23/c0/000000000777.seg")
 
         let report = DataDirectoryCheck.run(directory: copy)
         #expect(!report.isClean)
-        #expect(report.findings.contains { $0.severity == .error && $0.path == "wal/" + wal && $0.message.contains("checksum") })
+        #expect(
+            report.findings.contains {
+                $0.severity == .error && $0.path == "wal/" + wal && $0.message.contains("checksum")
+            })
         #expect(report.findings.contains { $0.severity == .warning && $0.path.hasSuffix("000000000777.seg") })
         #expect(DataDirectoryCheck.run(directory: directory).isClean)
         #expect(!DataDirectoryCheck.run(directory: "/nonexistent/logq").isClean)

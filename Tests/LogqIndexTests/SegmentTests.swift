@@ -44,7 +44,9 @@ import Testing
         #expect(try reader.postings(for: Term(field: "service", value: "absent")).isEmpty)
         var falsePositives = 0
         for probe in 0..<1000 {
-            if case .blocks(let blocks) = try reader.lookup(Term.word("absent\(probe)")) { falsePositives += blocks.count }
+            if case .blocks(let blocks) = try reader.lookup(Term.word("absent\(probe)")) {
+                falsePositives += blocks.count
+            }
         }
         #expect(falsePositives < 1000 * reader.blocks.count / 20, "Bloom filters far above their 1% design rate")
         try reader.verifyInvariants()

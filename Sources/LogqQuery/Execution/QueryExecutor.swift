@@ -63,7 +63,9 @@ public struct QueryExecutor: Sendable {
 
     /// The ordinals that may hold every index term of the query, ascending (all records when none
     /// narrows), and whether they hold them for certain (only posting lists were used, no block filter).
-    func candidates(for query: Query, in segment: SegmentReader) throws(StorageError) -> (ordinals: [UInt32], exact: Bool) {
+    func candidates(
+        for query: Query, in segment: SegmentReader
+    ) throws(StorageError) -> (ordinals: [UInt32], exact: Bool) {
         var lists: [[UInt32]] = []
         var exact = true
         for term in query.filters.flatMap(\.indexTerms) {
@@ -72,10 +74,11 @@ public struct QueryExecutor: Sendable {
                 lists.append(postings)
             case .blocks(let blocks):
                 exact = false
-                lists.append(blocks.flatMap { index in
-                    let block = segment.blocks[index]
-                    return (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) }
-                })
+                lists.append(
+                    blocks.flatMap { index in
+                        let block = segment.blocks[index]
+                        return (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) }
+                    })
             }
             if lists.last!.isEmpty { return ([], true) }
         }
