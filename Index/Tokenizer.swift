@@ -23,19 +23,22 @@ public enum Tokenizer {
     /// Calls `body` with each word's lower-cased bytes, in order.
     public static func forEachToken(in text: String, _ body: (ArraySlice<UInt8>) -> Void) {
         var text = text
-        text.withUTF8 { utf8 in
-            var token: [UInt8] = []
-            token.reserveCapacity(32)
-            for byte in utf8 {
-                if isWordByte(byte) {
-                    if token.count < StorageLimits.maxTokenBytes { token.append(lower(byte)) }
-                } else if !token.isEmpty {
-                    body(token[...])
-                    token.removeAll(keepingCapacity: true)
-                }
+        text.withUTF8 { forEachToken(in: UnsafeRawBufferPointer($0), body) }
+    }
+
+    /// The same over UTF-8 bytes, so a query can check messages in a decompressed block without Strings.
+    public static func forEachToken(in utf8: UnsafeRawBufferPointer, _ body: (ArraySlice<UInt8>) -> Void) {
+        var token: [UInt8] = []
+        token.reserveCapacity(32)
+        for byte in utf8 {
+            if isWordByte(byte) {
+                if token.count < StorageLimits.maxTokenBytes { token.append(lower(byte)) }
+            } else if !token.isEmpty {
+                body(token[...])
+                token.removeAll(keepingCapacity: true)
             }
-            if !token.isEmpty { body(token[...]) }
         }
+        if !token.isEmpty { body(token[...]) }
     }
 
     public static func tokens(in text: String) -> [String] {
@@ -47,7 +50,17 @@ public enum Tokenizer {
     /// True when `words` (already tokens) occur one after another in `text`'s words: how a bare word or a
     /// phrase matches a message. Knuth–Morris–Pratt over words, so no word is copied.
     public static func containsSequence(_ words: [String], in text: String) -> Bool {
-        guard !words.isEmpty else { return true }
+        var text = text
+        return text.withUTF8 { PhraseMatcher(words).matches(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// A phrase prepared once (its words' bytes and their KMP failure table) for many messages.
+public struct PhraseMatcher: Sendable {
+    let wanted: [[UInt8]]
+    let failure: [Int]
+
+    public init(_ words: [String]) {
         let wanted = words.map { Array($0.utf8) }
         // failure[i]: the length of the longest proper prefix of wanted[0...i] that is also its suffix.
         var failure = [Int](repeating: 0, count: wanted.count)
@@ -57,9 +70,16 @@ public enum Tokenizer {
             if wanted[index] == wanted[length] { length += 1 }
             failure[index] = length
         }
+        self.wanted = wanted
+        self.failure = failure
+    }
+
+    /// True when the words occur one after another among `utf8`'s words.
+    public func matches(_ utf8: UnsafeRawBufferPointer) -> Bool {
+        guard !wanted.isEmpty else { return true }
         var matched = 0
         var found = false
-        forEachToken(in: text) { token in
+        Tokenizer.forEachToken(in: utf8) { token in
             guard !found else { return }
             while matched > 0 && !token.elementsEqual(wanted[matched]) { matched = failure[matched - 1] }
             if token.elementsEqual(wanted[matched]) { matched += 1 }

@@ -116,8 +116,9 @@ enum BlockCodec {
         return records
     }
 
-    /// Only the message column, skipping the others: what word and phrase verification needs.
-    static func decodeMessages(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [String] {
+    /// Where each message lies in the payload, skipping the other columns: word and phrase checks read
+    /// the bytes in place.
+    static func messageRanges(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [Range<Int>] {
         var reader = ByteReader(payload)
         let count = try reader.readLength()
         for _ in 0..<count { _ = try reader.readVarint() }
@@ -130,9 +131,14 @@ enum BlockCodec {
         var lengths: [Int] = []
         lengths.reserveCapacity(count)
         for _ in 0..<count { lengths.append(try reader.readLength()) }
-        return try lengths.map { (length) throws(DecodeError) in
-            String(decoding: try reader.readByteSlice(count: length), as: UTF8.self)
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(count)
+        for length in lengths {
+            let start = reader.offset
+            try reader.skip(length)
+            ranges.append(start..<(start + length))
         }
+        return ranges
     }
 
     private static func readDictionaryColumn(count: Int, from reader: inout ByteReader) throws(DecodeError) -> [String]

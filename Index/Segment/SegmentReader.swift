@@ -259,16 +259,18 @@ public final class SegmentReader: Sendable {
         return records
     }
 
-    /// Only the messages of one block (verified like `readBlock`), for word and phrase checks.
-    public func readMessages(_ index: Int) throws(StorageError) -> [String] {
+    /// Calls `body` with the block's decompressed payload and the byte range of each record's message in it.
+    public func withMessageBytes<T>(
+        _ index: Int, _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> T
+    ) throws(StorageError) -> T {
         let block = blocks[index]
-        let messages = try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in
-            try BlockCodec.decodeMessages(payload)
+        return try withVerifiedPayload(of: index) { (payload) throws(DecodeError) -> T in
+            let ranges = try BlockCodec.messageRanges(payload)
+            guard ranges.count == block.recordCount else {
+                throw DecodeError.malformed("block record count mismatch", at: 0)
+            }
+            return body(payload, ranges)
         }
-        guard messages.count == block.recordCount else {
-            throw .corruption(file: path, offset: block.offset, reason: "block \(index) record count mismatch")
-        }
-        return messages
     }
 
     private func withVerifiedPayload<T>(

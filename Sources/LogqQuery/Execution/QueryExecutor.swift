@@ -1,4 +1,6 @@
+import Dispatch
 import LogqIndex
+import Synchronization
 
 /// Runs a query over a store snapshot: index lookups narrow each segment to candidates, candidate
 /// blocks are decoded and every candidate is verified; results come newest first.
@@ -49,10 +51,7 @@ public struct QueryExecutor: Sendable {
                 continue
             }
             if query.filters.allSatisfy(\.needsMessageOnly) {
-                var reader = MessageCursor(segment: segment)
-                for ordinal in candidates where query.matchesMessage(try reader.message(at: Int(ordinal))) {
-                    total += 1
-                }
+                total += try countMessageMatches(query, candidates, in: segment)
             } else {
                 var reader = BlockCursor(segment: segment)
                 for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
@@ -135,22 +134,50 @@ struct BlockCursor {
     }
 }
 
-/// Like `BlockCursor`, decoding only the message column.
-struct MessageCursor {
-    let segment: SegmentReader
-    private var blockIndex = -1
-    private var messages: [String] = []
-
-    init(segment: SegmentReader) {
-        self.segment = segment
-    }
-
-    mutating func message(at ordinal: Int) throws(StorageError) -> String {
-        let wanted = segment.blockIndex(containing: ordinal)
-        if wanted != blockIndex {
-            messages = try segment.readMessages(wanted)
-            blockIndex = wanted
+extension QueryExecutor {
+    /// Word and phrase checks over the candidates' blocks, reading message bytes in place, one block per
+    /// task on every core.
+    func countMessageMatches(
+        _ query: Query, _ candidates: [UInt32], in segment: SegmentReader
+    ) throws(StorageError)
+        -> Int
+    {
+        let matchers = query.filters.compactMap { filter -> PhraseMatcher? in
+            guard case .messageWords(_, let tokens) = filter else { return nil }
+            return PhraseMatcher(tokens)
         }
-        return messages[ordinal - segment.blocks[wanted].firstOrdinal]
+        // Runs of candidates that share a block.
+        var blockRuns: [(block: Int, ordinals: ArraySlice<UInt32>)] = []
+        var start = 0
+        while start < candidates.count {
+            let block = segment.blockIndex(containing: Int(candidates[start]))
+            let end = segment.blocks[block].firstOrdinal + segment.blocks[block].recordCount
+            var stop = start
+            while stop < candidates.count && Int(candidates[stop]) < end { stop += 1 }
+            blockRuns.append((block, candidates[start..<stop]))
+            start = stop
+        }
+        let runs = blockRuns
+        let counts = Mutex([Int](repeating: 0, count: runs.count))
+        let failure = Mutex<StorageError?>(nil)
+        DispatchQueue.concurrentPerform(iterations: runs.count) { index in
+            let run = runs[index]
+            let first = segment.blocks[run.block].firstOrdinal
+            do {
+                let found = try segment.withMessageBytes(run.block) { payload, ranges in
+                    run.ordinals.reduce(0) { total, ordinal in
+                        let message = UnsafeRawBufferPointer(rebasing: payload[ranges[Int(ordinal) - first]])
+                        return total + (matchers.allSatisfy { $0.matches(message) } ? 1 : 0)
+                    }
+                }
+                counts.withLock { $0[index] = found }
+            } catch let error as StorageError {
+                failure.withLock { $0 = $0 ?? error }
+            } catch {
+                failure.withLock { $0 = $0 ?? .corruption(file: segment.path, offset: 0, reason: "\(error)") }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return counts.withLock { $0.reduce(0, +) }
     }
 }

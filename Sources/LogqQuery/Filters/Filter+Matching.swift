@@ -47,12 +47,4 @@ extension Filter {
 
 extension Query {
     public func matches(_ record: LogRecord) -> Bool { filters.allSatisfy { $0.matches(record) } }
-
-    /// For queries whose filters all `needsMessageOnly`.
-    func matchesMessage(_ message: String) -> Bool {
-        filters.allSatisfy { filter in
-            guard case .messageWords(_, let tokens) = filter else { return false }
-            return Tokenizer.containsSequence(tokens, in: message)
-        }
-    }
 }
