@@ -91,7 +91,8 @@ let package = Package(
         .executableTarget(
             name: "logq-bench",
             dependencies: [
-                "LogqCorpus",
+                "LogqCorpus", "LogqIndex", "LogqParsers", "LogqIngest",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

@@ -50,6 +50,8 @@ struct Bench: AsyncParsableCommand {
             "corpus: \(corpus.bytes.count / 1_000_000) MB of JSON lines, \(String(format: "%.0f", Double(corpus.bytes.count) / Double(lines))) bytes/line"
         )
 
+        let store = try await StoreFigures.measure(corpus: corpus.bytes, work: work)
+
         let server = try BenchServer.start(bin: bin, work: work)
         defer { server.stop() }
 
@@ -68,6 +70,7 @@ struct Bench: AsyncParsableCommand {
             lines: lines, rawBytes: corpus.bytes.count, seconds: ingestSeconds, sendSeconds: sentAt,
             segmentBytes: stats.segmentBytes, indexBytes: stats.indexBytes, zstdBytes: zstdBytes)
         ingest.print()
+        store.print()
 
         let queries: [(query: String, rg: [String])] = [
             ("level:error service:order", ["-c", #""level":"ERROR","service":"order""#]),
