@@ -35,8 +35,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The peers (tantivy, chdb) come from PyPI into a virtualenv of their own; SQLite FTS5 is Python's.
+BENCH_VENV := .venv-bench
 bench: build
-	.build/release/logq-bench --bin .build/release
+	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt
+	.build/release/logq-bench --bin .build/release --peers-python $(BENCH_VENV)/bin/python
 
 lint:
 	$(SWIFT) format lint --strict --recursive $(SOURCES)

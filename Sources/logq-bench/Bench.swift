@@ -35,6 +35,12 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Keep the work directory.")
     var keep = false
 
+    @Option(help: "A Python with tantivy and chdb installed, to run bench/peers.py (make bench sets it up).")
+    var peersPython: String?
+
+    @Option(help: "The peers script.")
+    var peersScript = "bench/peers.py"
+
     mutating func run() async throws {
         try? FileManager.default.removeItem(atPath: work)
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -84,6 +90,7 @@ struct Bench: AsyncParsableCommand {
         Swift.print(
             pad("query", 34) + pad("count ms", 10) + pad("top100 ms", 11) + pad("rg ms", 9) + pad("rg/count", 9)
                 + "matches")
+        var ours: [OurQueryFigures] = []
         for (query, rgArguments) in queries {
             let countTimes = try await timed(runs) {
                 _ = try await server.get("/api/v1/count", query: query, limit: nil)
@@ -99,10 +106,19 @@ struct Bench: AsyncParsableCommand {
                     (try runProcess("/usr/bin/rg", rgArguments + [rawPath])).trimmingCharacters(
                         in: .whitespacesAndNewlines)) ?? -1
             let ratio = median(rgTimes) / max(median(countTimes), 0.001)
+            ours.append(
+                OurQueryFigures(
+                    key: query.hasPrefix("traceId:") ? "traceId" : query, count: matches,
+                    countMilliseconds: median(countTimes), top100Milliseconds: median(searchTimes)))
             Swift.print(
                 pad(query.count > 32 ? String(query.prefix(31)) + "…" : query, 34) + pad(format(median(countTimes)), 10)
                     + pad(format(median(searchTimes)), 11) + pad(format(median(rgTimes)), 9)
                     + pad(String(format: "%.1fx", ratio), 9) + "\(matches) (rg \(rgMatches))")
+        }
+        if let peersPython {
+            server.stop()
+            let peers = PeerResult.run(python: peersPython, script: peersScript, corpus: rawPath, work: work, runs: runs)
+            printPeers(peers, ours: ours, ingest: ingest, store: store)
         }
     }
 

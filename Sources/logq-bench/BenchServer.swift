@@ -33,6 +33,7 @@ struct BenchServer {
     }
 
     func stop() {
+        guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
     }
