@@ -35,6 +35,9 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Keep the work directory.")
     var keep = false
 
+    @Flag(help: "Measure the store alone and stop (for profiling).")
+    var storeOnly = false
+
     @Option(help: "A Python with tantivy and chdb installed, to run bench/peers.py (make bench sets it up).")
     var peersPython: String?
 
@@ -57,6 +60,10 @@ struct Bench: AsyncParsableCommand {
         )
 
         let store = try await StoreFigures.measure(corpus: corpus.bytes, work: work)
+        if storeOnly {
+            store.print()
+            return
+        }
 
         let server = try BenchServer.start(bin: bin, work: work)
         defer { server.stop() }
@@ -76,6 +83,9 @@ struct Bench: AsyncParsableCommand {
             lines: lines, rawBytes: corpus.bytes.count, seconds: ingestSeconds, sendSeconds: sentAt,
             segmentBytes: stats.segmentBytes, indexBytes: stats.indexBytes, zstdBytes: zstdBytes)
         ingest.print()
+        if let peak = server.peakResidentMegabytes() {
+            Swift.print("logqd peak resident memory after ingest and flush: \(String(format: "%.0f", peak)) MB")
+        }
         store.print()
 
         let queries: [(query: String, rg: [String])] = [
@@ -117,7 +127,8 @@ struct Bench: AsyncParsableCommand {
         }
         if let peersPython {
             server.stop()
-            let peers = PeerResult.run(python: peersPython, script: peersScript, corpus: rawPath, work: work, runs: runs)
+            let peers = PeerResult.run(
+                python: peersPython, script: peersScript, corpus: rawPath, work: work, runs: runs)
             printPeers(peers, ours: ours, ingest: ingest, store: store)
         }
     }

@@ -32,6 +32,15 @@ struct BenchServer {
         throw BenchError("logqd did not start; is \(bin)/logqd built in release mode?")
     }
 
+    /// The server's peak resident memory so far (VmHWM), in MB.
+    func peakResidentMegabytes() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes / 1024
+    }
+
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)

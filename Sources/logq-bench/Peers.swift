@@ -18,7 +18,8 @@ struct PeerResult: Decodable {
     static func run(python: String, script: String, corpus: String, work: String, runs: Int) -> [PeerResult] {
         let output: String
         do {
-            output = try runProcess(python, [script, "--corpus", corpus, "--work", work + "/peers", "--runs", String(runs)])
+            output = try runProcess(
+                python, [script, "--corpus", corpus, "--work", work + "/peers", "--runs", String(runs)])
         } catch {
             Swift.print("peers: could not run \(python) \(script): \(error)")
             return []
@@ -53,7 +54,8 @@ func printPeers(_ peers: [PeerResult], ours: [OurQueryFigures], ingest: IngestFi
         let bytes = peer.bytes_per_record ?? 0
         Swift.print(
             "  \(peer.peer): \(String(format: "%.0f", rate)) records/s (logq ×\(String(format: "%.2f", ourRate / max(rate, 1)))), "
-                + "\(String(format: "%.1f", bytes)) bytes/record (peer ÷ logq \(String(format: "%.2f", bytes / ourBytes)))")
+                + "\(String(format: "%.1f", bytes)) bytes/record (peer ÷ logq \(String(format: "%.2f", bytes / ourBytes)))"
+        )
         for query in ours {
             guard let figures = peer.queries?[query.key] else { continue }
             let countRatio = (figures.count_ms ?? 0) / max(query.countMilliseconds, 0.001)
@@ -62,7 +64,8 @@ func printPeers(_ peers: [PeerResult], ours: [OurQueryFigures], ingest: IngestFi
             Swift.print(
                 "    " + pad(query.key, 30) + "count " + pad(format(figures.count_ms ?? 0) + " ms", 10)
                     + pad("(×\(String(format: "%.1f", countRatio)))", 10) + "top100 "
-                    + pad(format(figures.top100_ms ?? 0) + " ms", 10) + "(×\(String(format: "%.1f", topRatio)))" + agrees)
+                    + pad(format(figures.top100_ms ?? 0) + " ms", 10) + "(×\(String(format: "%.1f", topRatio)))"
+                    + agrees)
         }
     }
 }
