@@ -574,11 +574,12 @@ extension LogRecord {
 }
 
 extension Array where Element == LogRecord {
-    /// Oldest first; records with the same timestamp keep their arrival order.
+    /// Oldest first; records with the same timestamp keep their arrival order. Records mostly arrive in
+    /// time order, so an already ordered array is returned as it is, without moving a record.
     func sortedByTime() -> [LogRecord] {
-        enumerated().sorted { lhs, rhs in
-            lhs.element.timestamp != rhs.element.timestamp
-                ? lhs.element.timestamp < rhs.element.timestamp : lhs.offset < rhs.offset
-        }.map(\.element)
+        if zip(self, dropFirst()).allSatisfy({ $0.timestamp <= $1.timestamp }) { return self }
+        return indices.sorted { lhs, rhs in
+            self[lhs].timestamp != self[rhs].timestamp ? self[lhs].timestamp < self[rhs].timestamp : lhs < rhs
+        }.map { self[$0] }
     }
 }
