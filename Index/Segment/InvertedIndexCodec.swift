@@ -11,43 +11,50 @@ enum InvertedIndexCodec {
     }
 
     static func encode(_ records: [LogRecord], recordsPerBlock: Int) -> Encoded {
-        // Grouped by field, then by value: no per-term key string is built while counting.
-        var words: [String: [UInt32]] = [:]
-        var fields: [String: [String: [UInt32]]] = [:]
+        var table = TermTable(capacity: records.count)
+        // One reusable key buffer: field, the separator, then the value or the lower-cased word.
+        let wordPrefix = Array(Term.messageField.utf8) + [Term.separator]
+        var key: [UInt8] = []
+        key.reserveCapacity(512)
         for (position, record) in records.enumerated() {
             let ordinal = UInt32(position)
             record.forEachFieldTerm { field, value in
-                fields[field, default: [:]][value, default: []].appendIfNew(ordinal)
+                key.removeAll(keepingCapacity: true)
+                key.append(contentsOf: field.utf8)
+                key.append(Term.separator)
+                key.append(contentsOf: value.utf8)
+                key.withUnsafeBufferPointer { table.add($0, ordinal: ordinal) }
             }
             Tokenizer.forEachToken(in: record.message) { token in
-                words[String(decoding: token, as: UTF8.self), default: []].appendIfNew(ordinal)
+                key.removeAll(keepingCapacity: true)
+                key.append(contentsOf: wordPrefix)
+                key.append(contentsOf: token)
+                key.withUnsafeBufferPointer { table.add($0, ordinal: ordinal) }
             }
         }
-        var entries: [(key: [UInt8], postings: [UInt32])] = []
-        entries.reserveCapacity(words.count + fields.values.reduce(0) { $0 + $1.count })
-        func add(_ field: String, _ values: [String: [UInt32]]) {
-            let prefix = Array(field.utf8) + [Term.separator]
-            for (value, postings) in values { entries.append((prefix + Array(value.utf8), postings)) }
-        }
-        add(Term.messageField, words)
-        for (field, values) in fields { add(field, values) }
-        var rareTermHashes = [[UInt64]](repeating: [], count: (records.count + recordsPerBlock - 1) / recordsPerBlock)
-        entries.removeAll { entry in
-            guard entry.postings.count == 1 else { return false }
-            rareTermHashes[Int(entry.postings[0]) / recordsPerBlock].append(BlockFilter.hash(entry.key))
-            return true
-        }
-        entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
 
-        var writer = ByteWriter(reservingCapacity: entries.count * 16 + records.count * 20)
-        writer.writeVarint(entries.count)
-        var previous: [UInt8] = []
+        var rareTermHashes = [[UInt64]](repeating: [], count: (records.count + recordsPerBlock - 1) / recordsPerBlock)
+        var listed: [Int] = []
+        listed.reserveCapacity(table.count)
+        for entry in 0..<table.count {
+            if table.postings[entry].count == 1 {
+                rareTermHashes[Int(table.postings[entry][0]) / recordsPerBlock].append(table.hash(entry))
+            } else {
+                listed.append(entry)
+            }
+        }
+        listed.sort { table.key($0).lexicographicallyPrecedes(table.key($1)) }
+        let entries = listed.lazy.map { (key: table.key($0), postings: table.postings[$0]) }
+
+        var writer = ByteWriter(reservingCapacity: listed.count * 16 + records.count * 20)
+        writer.writeVarint(listed.count)
+        var previous: ArraySlice<UInt8> = []
         for (key, postings) in entries {
             var shared = 0
             let limit = min(previous.count, key.count)
-            while shared < limit && previous[shared] == key[shared] { shared += 1 }
+            while shared < limit && previous[previous.startIndex + shared] == key[key.startIndex + shared] { shared += 1 }
             writer.writeVarint(shared)
-            writer.writeBytes(key[shared...])
+            writer.writeBytes(key.dropFirst(shared))
             writer.writeVarint(postings.count)
             var last: UInt32 = 0
             for (position, ordinal) in postings.enumerated() {
@@ -110,12 +117,5 @@ enum InvertedIndexCodec {
             result.append(UInt32(current))
         }
         return result
-    }
-}
-
-extension Array where Element == UInt32 {
-    /// Records are visited in order, so a word repeated in one message is a repeat of the last entry.
-    fileprivate mutating func appendIfNew(_ ordinal: UInt32) {
-        if last != ordinal { append(ordinal) }
     }
 }
