@@ -52,7 +52,9 @@ enum InvertedIndexCodec {
         for (key, postings) in entries {
             var shared = 0
             let limit = min(previous.count, key.count)
-            while shared < limit && previous[previous.startIndex + shared] == key[key.startIndex + shared] { shared += 1 }
+            while shared < limit && previous[previous.startIndex + shared] == key[key.startIndex + shared] {
+                shared += 1
+            }
             writer.writeVarint(shared)
             writer.writeBytes(key.dropFirst(shared))
             writer.writeVarint(postings.count)

@@ -1,14 +1,20 @@
 import LogqIndex
 
-/// A parsed query: the records that pass every filter (implicit AND). No filter means every record.
-///
-/// This is the first slice of the language in docs/query-language.md: `*`, `field:value`,
-/// `field:"a phrase"`, bare words and `"phrases"`, and `AND`.
+/// A parsed query: a boolean expression over filters. See docs/query-language.md.
 public struct Query: Equatable, Sendable {
-    public var filters: [Filter]
+    public var root: QueryNode
 
+    public init(root: QueryNode) {
+        self.root = root
+    }
+
+    /// All of `filters` (implicit AND); none means every record.
     public init(filters: [Filter]) {
-        self.filters = filters
+        switch filters.count {
+        case 0: root = .all
+        case 1: root = .filter(filters[0])
+        default: root = .and(filters.map(QueryNode.filter))
+        }
     }
 
     public static func parse(_ text: String) throws(QueryError) -> Query {
@@ -17,11 +23,25 @@ public struct Query: Equatable, Sendable {
     }
 }
 
+public indirect enum QueryNode: Equatable, Sendable {
+    case all
+    case filter(Filter)
+    case and([QueryNode])
+    case or([QueryNode])
+    case not(QueryNode)
+}
+
 public enum Filter: Equatable, Sendable {
     /// `field:value`: the field holds exactly this value (levels are normalised: `level:ERROR` is `level:error`).
     case fieldEquals(field: String, value: String)
     /// A bare word or a phrase: its words occur in this order in the message, compared case-insensitively.
     case messageWords(text: String, tokens: [String])
+    /// `field:pre*`: the field's value starts with `prefix` (for the message: one of its words does).
+    case fieldPrefix(field: String, prefix: String)
+    /// `field:*`: the record has the field.
+    case fieldExists(field: String)
+    /// `field:>N`, `>=`, `<`, `<=`, `field:[a TO b]`: the field's number lies in the range.
+    case numericRange(field: String, range: NumericRange)
 
     public static func words(_ text: String) -> Filter {
         .messageWords(text: text, tokens: Tokenizer.tokens(in: text))
@@ -32,6 +52,27 @@ public enum Filter: Equatable, Sendable {
             return .fieldEquals(field: name, value: level.description)
         }
         return .fieldEquals(field: name, value: value)
+    }
+}
+
+/// Bounds of a numeric filter; a missing bound is open.
+public struct NumericRange: Equatable, Sendable {
+    public var lower: Double?
+    public var lowerInclusive: Bool
+    public var upper: Double?
+    public var upperInclusive: Bool
+
+    public init(lower: Double? = nil, lowerInclusive: Bool = true, upper: Double? = nil, upperInclusive: Bool = true) {
+        self.lower = lower
+        self.lowerInclusive = lowerInclusive
+        self.upper = upper
+        self.upperInclusive = upperInclusive
+    }
+
+    public func contains(_ value: Double) -> Bool {
+        if let lower, lowerInclusive ? value < lower : value <= lower { return false }
+        if let upper, upperInclusive ? value > upper : value >= upper { return false }
+        return true
     }
 }
 

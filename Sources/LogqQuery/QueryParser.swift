@@ -1,6 +1,18 @@
-/// Hand-written recursive-descent parser: positions in errors count Unicode scalars from 0.
+import LogqIndex
+
+/// Recursive-descent parser of the query language; error positions count Unicode scalars from 0.
+///
+/// ```
+/// query   := or
+/// or      := and ("OR" and)*
+/// and     := unary (["AND"] unary)*          implicit AND between terms
+/// unary   := ("NOT" | "-") unary | primary
+/// primary := "(" or ")" | "*" | term
+/// term    := field ":" value | word | "phrase"
+/// value   := "*" | prefix"*" | (">" | ">=" | "<" | "<=") number | "[" number "TO" number "]" | "text" | text
+/// ```
 struct QueryParser {
-    static let keywords: Set<String> = ["AND", "OR", "NOT"]
+    static let keywords: Set<String> = ["AND", "OR", "NOT", "TO"]
     /// Aliases of the message in `field:value` form.
     static let messageFields: Set<String> = ["message", "msg", "_msg"]
 
@@ -19,74 +31,191 @@ struct QueryParser {
     }
 
     mutating func parseQuery() throws(QueryError) -> Query {
-        var filters: [Filter] = []
-        var matchAll = false
         skipSpace()
-        while position < scalars.count {
-            let start = position
-            switch scalars[position] {
-            case "(", ")":
-                throw QueryError(
-                    message: "parentheses are not supported yet; write the terms one after another", position: start)
-            case "|":
-                throw QueryError(message: "pipes (| count, | stats …) are not supported yet", position: start)
-            case "-" where position + 1 < scalars.count && !Self.isSpecial(scalars[position + 1]):
-                throw QueryError(message: "negation (-term, NOT) is not supported yet", position: start)
-            case "\"":
-                let phrase = try parseQuoted()
-                filters.append(try messageFilter(phrase, at: start))
-            default:
-                let word = readBareWord()
-                if word == "*" {
-                    matchAll = true
-                } else if word == "AND" {
-                    guard !filters.isEmpty || matchAll else {
-                        throw QueryError(message: "AND needs a term before it", position: start)
-                    }
-                } else if word == "OR" || word == "NOT" {
-                    throw QueryError(
-                        message: "\(word) is not supported yet; terms are joined with AND", position: start)
-                } else {
-                    position = start
-                    filters.append(try parseTerm())
-                }
-            }
-            skipSpace()
-        }
-        if filters.isEmpty && !matchAll {
+        guard position < scalars.count else {
             throw QueryError(message: "empty query; use * to match every record", position: 0)
         }
-        return Query(filters: filters)
+        let root = try parseOr()
+        skipSpace()
+        if position < scalars.count {
+            if scalars[position] == "|" {
+                throw QueryError(message: "pipes (| count, | stats …) are not supported yet", position: position)
+            }
+            if scalars[position] == ")" {
+                throw QueryError(message: "')' without a matching '('", position: position)
+            }
+            throw QueryError(message: "unexpected '\(scalars[position])'", position: position)
+        }
+        return Query(root: root)
+    }
+
+    private mutating func parseOr() throws(QueryError) -> QueryNode {
+        var children = [try parseAnd()]
+        while peekKeyword("OR") {
+            position += 2
+            children.append(try parseAnd())
+        }
+        return children.count == 1 ? children[0] : .or(children)
+    }
+
+    private mutating func parseAnd() throws(QueryError) -> QueryNode {
+        var children: [QueryNode] = []
+        while true {
+            skipSpace()
+            guard position < scalars.count, scalars[position] != ")", scalars[position] != "|", !peekKeyword("OR")
+            else {
+                break
+            }
+            if peekKeyword("AND") {
+                guard !children.isEmpty else {
+                    throw QueryError(message: "AND needs a term before it", position: position)
+                }
+                position += 3
+                continue
+            }
+            children.append(try parseUnary())
+        }
+        guard !children.isEmpty else {
+            throw QueryError(message: "a term is missing here", position: min(position, scalars.count))
+        }
+        // `*` next to other terms adds nothing.
+        let narrowing = children.filter { $0 != .all }
+        if narrowing.isEmpty { return .all }
+        return narrowing.count == 1 ? narrowing[0] : .and(narrowing)
+    }
+
+    private mutating func parseUnary() throws(QueryError) -> QueryNode {
+        skipSpace()
+        if peekKeyword("NOT") {
+            position += 3
+            return .not(try parseUnary())
+        }
+        if position + 1 < scalars.count, scalars[position] == "-", !Self.isSpecial(scalars[position + 1]) {
+            position += 1
+            return .not(try parseUnary())
+        }
+        return try parsePrimary()
+    }
+
+    private mutating func parsePrimary() throws(QueryError) -> QueryNode {
+        let start = position
+        switch scalars[position] {
+        case "(":
+            position += 1
+            let inner = try parseOr()
+            skipSpace()
+            guard position < scalars.count, scalars[position] == ")" else {
+                throw QueryError(message: "missing ')' to close the '(' here", position: start)
+            }
+            position += 1
+            return inner
+        case ")":
+            throw QueryError(message: "')' without a matching '('", position: start)
+        case "\"":
+            return .filter(try messageFilter(try parseQuoted(), at: start))
+        default:
+            let word = readBareWord()
+            if word == "*" && !(position < scalars.count && scalars[position] == ":") { return .all }
+            position = start
+            return .filter(try parseTerm())
+        }
+    }
+
+    /// True when the keyword stands here as a whole word.
+    private func peekKeyword(_ keyword: String) -> Bool {
+        let letters = Array(keyword.unicodeScalars)
+        guard position + letters.count <= scalars.count,
+            Array(scalars[position..<(position + letters.count)]) == letters
+        else { return false }
+        let end = position + letters.count
+        return end == scalars.count || [" ", "\t", "\n", "\r", "(", ")", "]"].contains(scalars[end])
     }
 
     private mutating func parseTerm() throws(QueryError) -> Filter {
         let start = position
         let word = readBareWord()
         guard position < scalars.count, scalars[position] == ":" else {
+            if word.count > 1, word.hasSuffix("*"), !word.hasSuffix("\\*") {
+                return .fieldPrefix(field: Term.messageField, prefix: String(word.dropLast()).lowercased())
+            }
             return try messageFilter(word, at: start)
         }
         guard !word.isEmpty else { throw QueryError(message: "a field name is missing before ':'", position: start) }
         position += 1
         let valueStart = position
-        let value: String
-        if position < scalars.count, scalars[position] == "\"" {
-            value = try parseQuoted()
-        } else {
-            value = readBareWord()
+        let field = Self.messageFields.contains(word) ? Term.messageField : word
+        guard position < scalars.count, !Self.isSpace(scalars[position]) else {
+            throw QueryError(message: "a value is missing after '\(word):'", position: valueStart)
+        }
+        switch scalars[position] {
+        case "\"":
+            let value = try parseQuoted()
+            return field == Term.messageField ? try messageFilter(value, at: valueStart) : .field(word, value)
+        case "[":
+            return .numericRange(field: field, range: try parseRange())
+        case ">", "<":
+            let isGreater = scalars[position] == ">"
+            position += 1
+            var inclusive = false
+            if position < scalars.count, scalars[position] == "=" {
+                inclusive = true
+                position += 1
+            }
+            let number = try parseNumber()
+            let range =
+                isGreater
+                ? NumericRange(lower: number, lowerInclusive: inclusive)
+                : NumericRange(upper: number, upperInclusive: inclusive)
+            return .numericRange(field: field, range: range)
+        default:
+            let value = readBareWord()
             guard !value.isEmpty else {
                 throw QueryError(message: "a value is missing after '\(word):'", position: valueStart)
             }
-            if value == "*" || value.hasSuffix("*") || value.hasPrefix(">") || value.hasPrefix("<")
-                || value.hasPrefix("[")
-                || (value.count >= 2 && value.hasPrefix("/") && value.hasSuffix("/"))
-            {
-                throw QueryError(
-                    message: "prefix, exists, range and regex filters are not supported yet; give an exact value",
-                    position: valueStart)
+            if value == "*" { return .fieldExists(field: field) }
+            if value.hasSuffix("*") {
+                let prefix = String(value.dropLast())
+                return .fieldPrefix(field: field, prefix: field == Term.messageField ? prefix.lowercased() : prefix)
             }
+            if value.count >= 2, value.hasPrefix("/"), value.hasSuffix("/") {
+                throw QueryError(message: "regex filters are not supported yet", position: valueStart)
+            }
+            return field == Term.messageField ? try messageFilter(value, at: valueStart) : .field(word, value)
         }
-        if Self.messageFields.contains(word) { return try messageFilter(value, at: valueStart) }
-        return .field(word, value)
+    }
+
+    private mutating func parseRange() throws(QueryError) -> NumericRange {
+        let start = position
+        position += 1
+        skipSpace()
+        let lower = try parseNumber()
+        skipSpace()
+        guard peekKeyword("TO") else { throw QueryError(message: "expected TO in [a TO b]", position: position) }
+        position += 2
+        skipSpace()
+        let upper = try parseNumber()
+        skipSpace()
+        guard position < scalars.count, scalars[position] == "]" else {
+            throw QueryError(message: "missing ']' to close the range", position: start)
+        }
+        position += 1
+        guard lower <= upper else {
+            throw QueryError(message: "the range's lower end is above its upper end", position: start)
+        }
+        return NumericRange(lower: lower, upper: upper)
+    }
+
+    private mutating func parseNumber() throws(QueryError) -> Double {
+        let start = position
+        var text = ""
+        while position < scalars.count, "0123456789.-+eE".unicodeScalars.contains(scalars[position]) {
+            text.unicodeScalars.append(scalars[position])
+            position += 1
+        }
+        guard let number = Double(text), number.isFinite else {
+            throw QueryError(message: "a number is expected here", position: start)
+        }
+        return number
     }
 
     private func messageFilter(_ text: String, at position: Int) throws(QueryError) -> Filter {
@@ -132,7 +261,9 @@ struct QueryParser {
         throw QueryError(message: "unterminated quote", position: start)
     }
 
+    private static func isSpace(_ scalar: Unicode.Scalar) -> Bool { [" ", "\t", "\n", "\r"].contains(scalar) }
+
     private mutating func skipSpace() {
-        while position < scalars.count, [" ", "\t", "\n", "\r"].contains(scalars[position]) { position += 1 }
+        while position < scalars.count, Self.isSpace(scalars[position]) { position += 1 }
     }
 }

@@ -79,6 +79,17 @@ import Testing
             #expect(try count(word, server) == expected, "\(word) \(when)")
         }
         #expect(try count("service:nginx status:504", server) == counts.byStatus["504"], "\(when)")
+        #expect(
+            try count("service:order OR service:member", server)
+                == (counts.byService["order"] ?? 0) + (counts.byService["member"] ?? 0), "\(when)")
+        #expect(
+            try count("level:error -service:order", server)
+                == (counts.byLevel["error"] ?? 0) - counts.count(service: "order", level: "error"), "\(when)")
+        #expect(
+            try count("service:nginx status:[500 TO 599]", server)
+                == [500, 502, 504].reduce(0) {
+                    $0 + (counts.byStatus[String($1)] ?? 0)
+                }, "\(when)")
         // Search (not just count) returns every match when the limit allows.
         let all = try runLogq(["-o", "raw", "-l", "100000", "level:error service:order"], url: server.baseURL)
         let records = all.stdout.components(separatedBy: "\n").filter {

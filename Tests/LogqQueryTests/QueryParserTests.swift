@@ -20,7 +20,38 @@ import Testing
         #expect(try Query.parse(text) == Query(filters: filters))
     }
 
+    @Test func booleanOperatorsAndPrecedence() throws {
+        let error = QueryNode.filter(.field("level", "error"))
+        let order = QueryNode.filter(.field("service", "order"))
+        let payment = QueryNode.filter(.field("service", "payment"))
+        let debug = QueryNode.filter(.field("level", "debug"))
+        #expect(
+            try Query.parse("level:error AND (service:order OR service:payment)").root
+                == .and([error, .or([order, payment])]))
+        #expect(
+            try Query.parse("level:error service:order OR service:payment").root
+                == .or([.and([error, order]), payment]))
+        #expect(try Query.parse("NOT level:debug").root == .not(debug))
+        #expect(try Query.parse("-level:debug service:order").root == .and([.not(debug), order]))
+        #expect(try Query.parse("NOT (level:debug OR level:error)").root == .not(.or([debug, error])))
+        #expect(try Query.parse("service:ord*").root == .filter(.fieldPrefix(field: "service", prefix: "ord")))
+        #expect(try Query.parse("Time*").root == .filter(.fieldPrefix(field: "_msg", prefix: "time")))
+        #expect(try Query.parse("traceId:*").root == .filter(.fieldExists(field: "traceId")))
+        #expect(
+            try Query.parse("status:>=500").root
+                == .filter(.numericRange(field: "status", range: NumericRange(lower: 500))))
+        #expect(
+            try Query.parse("duration_ms:<5000").root
+                == .filter(.numericRange(field: "duration_ms", range: NumericRange(upper: 5000, upperInclusive: false)))
+        )
+        #expect(
+            try Query.parse("status:[500 TO 599]").root
+                == .filter(.numericRange(field: "status", range: NumericRange(lower: 500, upper: 599))))
+        #expect(try Query.parse("* level:error").root == error)
+    }
+
     @Test(arguments: [
+        "a OR b c", "NOT (a OR b)", "(a OR b) (c OR d)", "status:[1.5 TO 2]", "x:>3 y:<=4 z:*", "svc:ord* -level:debug",
         "*", "level:error service:order", "\"lock wait timeout\"", "path:\"/a b\"", "x:\"say \\\"hi\\\"\"", "word",
         "host:\"AND\"", "_msg:timeout", "service:\"ord*\"", "path:\"/x/\"", "n:\">5\"",
     ])
@@ -34,10 +65,13 @@ import Testing
         ("level:error \"unterminated", 12, "unterminated quote"),
         ("level:", 6, "a value is missing"),
         (":error", 0, "a field name is missing"),
-        ("level:error (a)", 12, "parentheses"),
-        ("a OR b", 2, "OR is not supported"),
-        ("service:ord*", 8, "prefix"),
-        ("-level:debug", 0, "negation"),
+        ("(a", 0, "missing ')'"),
+        ("a)", 1, "')' without"),
+        ("a OR", 4, "a term is missing"),
+        ("x:[1 TO]", 7, "a number is expected"),
+        ("x:[5 TO 1]", 2, "lower end is above"),
+        ("x:>abc", 3, "a number is expected"),
+        ("x:/re.*/", 2, "regex filters are not supported yet"),
         ("* | count", 2, "pipes"),
         ("AND x", 0, "AND needs a term"),
         ("!!!", 0, "no letters or digits"),

@@ -39,19 +39,18 @@ public struct QueryExecutor: Sendable {
     /// How many records match.
     public func count(_ query: Query) throws(StorageError) -> Int {
         var total = snapshot.memtableChunks.joined().reduce(0) { $0 + (query.matches($1) ? 1 : 0) }
-        let decidedByIndex = query.filters.allSatisfy(\.isDecidedByIndex)
         for segment in snapshot.segments {
-            if query.filters.isEmpty {
+            if query.root == .all {
                 total += segment.recordCount
                 continue
             }
             let (candidates, exact) = try candidates(for: query, in: segment)
-            if exact && decidedByIndex {
+            if exact {
                 total += candidates.count
                 continue
             }
-            if query.filters.allSatisfy(\.needsMessageOnly) {
-                total += try countMessageMatches(query, candidates, in: segment)
+            if let filters = query.root.messageOnlyFilters {
+                total += try countMessageMatches(filters, candidates, in: segment)
             } else {
                 var reader = BlockCursor(segment: segment)
                 for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
@@ -60,35 +59,117 @@ public struct QueryExecutor: Sendable {
         return total
     }
 
-    /// The ordinals that may hold every index term of the query, ascending (all records when none
-    /// narrows), and whether they hold them for certain (only posting lists were used, no block filter).
+    /// The ordinals that may match the query, ascending, and whether they all match for certain (then a
+    /// count needs no decoding).
     func candidates(
         for query: Query, in segment: SegmentReader
     ) throws(StorageError) -> (ordinals: [UInt32], exact: Bool) {
-        var lists: [[UInt32]] = []
-        var exact = true
-        for term in query.filters.flatMap(\.indexTerms) {
-            switch try segment.lookup(term) {
-            case .postings(let postings):
-                lists.append(postings)
-            case .blocks(let blocks):
-                exact = false
-                lists.append(
-                    blocks.flatMap { index in
-                        let block = segment.blocks[index]
-                        return (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) }
-                    })
+        let plan = try candidates(for: query.root, in: segment)
+        return (plan.ordinals ?? Array(0..<UInt32(segment.recordCount)), plan.exact)
+    }
+
+    /// Candidates of one node: nil ordinals mean every record of the segment.
+    private struct Candidates {
+        var ordinals: [UInt32]?
+        var exact: Bool
+    }
+
+    private func candidates(for node: QueryNode, in segment: SegmentReader) throws(StorageError) -> Candidates {
+        switch node {
+        case .all:
+            return Candidates(ordinals: nil, exact: true)
+        case .filter(let filter):
+            var lists: [[UInt32]] = []
+            var exact = filter.isDecidedByIndex
+            for term in filter.indexTerms {
+                switch try segment.lookup(term) {
+                case .postings(let postings):
+                    lists.append(postings)
+                case .blocks(let blocks):
+                    exact = false
+                    lists.append(
+                        blocks.flatMap { index in
+                            let block = segment.blocks[index]
+                            return (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) }
+                        })
+                }
+                if lists.last!.isEmpty { return Candidates(ordinals: [], exact: true) }
             }
-            if lists.last!.isEmpty { return ([], true) }
+            guard !lists.isEmpty else { return Candidates(ordinals: nil, exact: false) }
+            lists.sort { $0.count < $1.count }
+            return Candidates(ordinals: lists.dropFirst().reduce(lists[0]) { intersect($0, $1) }, exact: exact)
+        case .and(let children):
+            var result = Candidates(ordinals: nil, exact: true)
+            for child in children {
+                let next = try candidates(for: child, in: segment)
+                result.exact = result.exact && next.exact
+                switch (result.ordinals, next.ordinals) {
+                case (nil, _): result.ordinals = next.ordinals
+                case (let current?, let other?): result.ordinals = intersect(current, other)
+                default: break
+                }
+                if result.ordinals?.isEmpty == true { return Candidates(ordinals: [], exact: true) }
+            }
+            return result
+        case .or(let children):
+            var union: [UInt32] = []
+            var exact = true
+            for child in children {
+                let next = try candidates(for: child, in: segment)
+                guard let ordinals = next.ordinals else { return Candidates(ordinals: nil, exact: exact && next.exact) }
+                union = LogqQuery.union(union, ordinals)
+                exact = exact && next.exact
+            }
+            return Candidates(ordinals: union, exact: exact)
+        case .not(let child):
+            // Only an exact set can be complemented; a superset's complement would drop matches.
+            let inner = try candidates(for: child, in: segment)
+            guard inner.exact else { return Candidates(ordinals: nil, exact: false) }
+            guard let ordinals = inner.ordinals else { return Candidates(ordinals: [], exact: true) }
+            return Candidates(ordinals: difference(of: segment.recordCount, minus: ordinals), exact: true)
         }
-        guard !lists.isEmpty else { return ((0..<UInt32(segment.recordCount)).map { $0 }, true) }
-        lists.sort { $0.count < $1.count }
-        return (lists.dropFirst().reduce(lists[0]) { intersect($0, $1) }, exact)
     }
 
     private func newestFirst(_ records: [LogRecord], limit: Int) -> [LogRecord] {
         Array(records.sorted { $0.timestamp > $1.timestamp }.prefix(limit))
     }
+}
+
+/// Sorted-list union.
+func union(_ lhs: [UInt32], _ rhs: [UInt32]) -> [UInt32] {
+    var result: [UInt32] = []
+    result.reserveCapacity(lhs.count + rhs.count)
+    var left = 0
+    var right = 0
+    while left < lhs.count || right < rhs.count {
+        if right == rhs.count || (left < lhs.count && lhs[left] < rhs[right]) {
+            result.append(lhs[left])
+            left += 1
+        } else if left == lhs.count || rhs[right] < lhs[left] {
+            result.append(rhs[right])
+            right += 1
+        } else {
+            result.append(lhs[left])
+            left += 1
+            right += 1
+        }
+    }
+    return result
+}
+
+/// The ordinals `0..<count` that are not in `excluded` (sorted).
+func difference(of count: Int, minus excluded: [UInt32]) -> [UInt32] {
+    var result: [UInt32] = []
+    result.reserveCapacity(max(0, count - excluded.count))
+    var next = 0
+    for ordinal in 0..<UInt32(count) {
+        if next < excluded.count && excluded[next] == ordinal {
+            next += 1
+        } else {
+            result.append(ordinal)
+        }
+    }
+    return result
 }
 
 /// Sorted-list intersection by galloping through the longer list.
@@ -138,11 +219,11 @@ extension QueryExecutor {
     /// Word and phrase checks over the candidates' blocks, reading message bytes in place, one block per
     /// task on every core.
     func countMessageMatches(
-        _ query: Query, _ candidates: [UInt32], in segment: SegmentReader
+        _ filters: [Filter], _ candidates: [UInt32], in segment: SegmentReader
     ) throws(StorageError)
         -> Int
     {
-        let matchers = query.filters.compactMap { filter -> PhraseMatcher? in
+        let matchers = filters.compactMap { filter -> PhraseMatcher? in
             guard case .messageWords(_, let tokens) = filter else { return nil }
             return PhraseMatcher(tokens)
         }

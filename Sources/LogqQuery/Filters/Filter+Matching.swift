@@ -5,15 +5,45 @@ extension Filter {
     public func matches(_ record: LogRecord) -> Bool {
         switch self {
         case .fieldEquals(let field, let value):
-            switch field {
-            case "level": return record.level?.description == value
-            case "service": return record.service == value
-            case "host": return record.host == value
-            case "source": return record.source == value
-            default: return record.fields.contains { $0.name == field && $0.value.canonicalText == value }
-            }
+            return Self.values(of: field, in: record).contains(value)
         case .messageWords(_, let tokens):
             return Tokenizer.containsSequence(tokens, in: record.message)
+        case .fieldPrefix(let field, let prefix):
+            if field == Term.messageField {
+                var found = false
+                let wanted = Array(prefix.utf8)
+                Tokenizer.forEachToken(in: record.message) { token in
+                    if !found && token.starts(with: wanted) { found = true }
+                }
+                return found
+            }
+            return Self.values(of: field, in: record).contains { $0.hasPrefix(prefix) }
+        case .fieldExists(let field):
+            return field == Term.messageField ? !record.message.isEmpty : !Self.values(of: field, in: record).isEmpty
+        case .numericRange(let field, let range):
+            return Self.numbers(of: field, in: record).contains(where: range.contains)
+        }
+    }
+
+    /// The textual values a record has for a field: its columns, or every free field of that name.
+    static func values(of field: String, in record: LogRecord) -> [String] {
+        switch field {
+        case "level": return record.level.map { [$0.description] } ?? []
+        case "service": return record.service.isEmpty ? [] : [record.service]
+        case "host": return record.host.isEmpty ? [] : [record.host]
+        case "source": return record.source.isEmpty ? [] : [record.source]
+        default: return record.fields.filter { $0.name == field }.map(\.value.canonicalText)
+        }
+    }
+
+    /// Numbers a field holds: numeric fields, and text fields that read as a number.
+    static func numbers(of field: String, in record: LogRecord) -> [Double] {
+        record.fields.filter { $0.name == field }.compactMap { field in
+            switch field.value {
+            case .int(let number): return Double(number)
+            case .double(let number): return number
+            case .string(let text): return Double(text)
+            }
         }
     }
 
@@ -25,6 +55,8 @@ extension Filter {
             return term.isIndexable ? [term] : []
         case .messageWords(_, let tokens):
             return tokens.map(Term.word)
+        case .fieldPrefix, .fieldExists, .numericRange:
+            return []
         }
     }
 
@@ -33,11 +65,10 @@ extension Filter {
         switch self {
         case .fieldEquals: return !indexTerms.isEmpty
         case .messageWords(_, let tokens): return tokens.count == 1
+        case .fieldPrefix, .fieldExists, .numericRange: return false
         }
     }
-}
 
-extension Filter {
     /// Word and phrase filters look at the message alone.
     var needsMessageOnly: Bool {
         if case .messageWords = self { return true }
@@ -45,6 +76,33 @@ extension Filter {
     }
 }
 
+extension QueryNode {
+    public func matches(_ record: LogRecord) -> Bool {
+        switch self {
+        case .all: return true
+        case .filter(let filter): return filter.matches(record)
+        case .and(let children): return children.allSatisfy { $0.matches(record) }
+        case .or(let children): return children.contains { $0.matches(record) }
+        case .not(let child): return !child.matches(record)
+        }
+    }
+
+    /// The word and phrase filters of a node made only of them and AND, for byte-level verification.
+    var messageOnlyFilters: [Filter]? {
+        switch self {
+        case .filter(let filter): return filter.needsMessageOnly ? [filter] : nil
+        case .and(let children):
+            var filters: [Filter] = []
+            for child in children {
+                guard let more = child.messageOnlyFilters else { return nil }
+                filters += more
+            }
+            return filters
+        default: return nil
+        }
+    }
+}
+
 extension Query {
-    public func matches(_ record: LogRecord) -> Bool { filters.allSatisfy { $0.matches(record) } }
+    public func matches(_ record: LogRecord) -> Bool { root.matches(record) }
 }
