@@ -7,10 +7,8 @@ import ServiceLifecycle
 
 /// TCP listener for newline-delimited JSON or plain text (port 5170 by default).
 ///
-/// Each connection is read as an async sequence of buffers; the lines of one buffer go to the store as one
-/// batch. A connection keeps at most `maxBatchesInFlight` batches waiting for their fsync: reading goes on
-/// while the commit thread works (so one fsync serves many buffers), and stops when the window is full,
-/// so a fast sender is slowed to the disk's pace instead of filling memory.
+/// Each connection is read as an async sequence of buffers through a `LineBatchIngestor`: one store batch
+/// per buffer, a bounded window of batches waiting for their fsync.
 public struct TCPLineListener: Service {
     public let host: String
     public let port: Int
@@ -18,7 +16,6 @@ public struct TCPLineListener: Service {
     let decoder: LineDecoder
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
-    static let maxBatchesInFlight = 16
 
     public init(
         host: String,
@@ -67,42 +64,17 @@ public struct TCPLineListener: Service {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
-        var framer = LineFramer()
-        var stored = 0
-        var inFlight: [(ticket: CommitTicket, lines: Int)] = []
+        var ingestor = LineBatchIngestor(store: store, decoder: decoder)
         do {
             try await connection.executeThenClose { inbound, _ in
-                for try await buffer in inbound {
-                    let now = currentTimeNanoseconds()
-                    var records: [LogRecord] = []
-                    buffer.withUnsafeReadableBytes { bytes in
-                        framer.feed(bytes) { line, length in
-                            records.append(decoder.decode(line, receivedAt: now, originalLength: length))
-                        }
-                    }
-                    guard !records.isEmpty else { continue }
-                    inFlight.append((store.enqueue(records), records.count))
-                    while inFlight.count >= Self.maxBatchesInFlight {
-                        let oldest = inFlight.removeFirst()
-                        try await oldest.ticket.wait()
-                        stored += oldest.lines
-                    }
-                }
-                var last: [LogRecord] = []
-                framer.finish { line, length in
-                    last.append(decoder.decode(line, receivedAt: currentTimeNanoseconds(), originalLength: length))
-                }
-                if !last.isEmpty { inFlight.append((store.enqueue(last), last.count)) }
-                for batch in inFlight {
-                    try await batch.ticket.wait()
-                    stored += batch.lines
-                }
+                for try await buffer in inbound { try await ingestor.feed(buffer) }
+                try await ingestor.finish()
             }
         } catch {
             // The sender gets no acknowledgement on this protocol; what was not stored is reported here.
             logger.warning(
                 "TCP connection ended with an error",
-                metadata: ["peer": "\(peer)", "error": "\(error)", "stored_lines": "\(stored)"])
+                metadata: ["peer": "\(peer)", "error": "\(error)", "stored_lines": "\(ingestor.durable)"])
         }
     }
 }

@@ -7,7 +7,6 @@ import LogqParsers
 /// every record is durable. The body is streamed: memory stays bounded however large it is.
 struct IngestAPI {
     let store: LogStore
-    static let maxBatchesInFlight = 16
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/api/v1/ingest") { request, _ in
@@ -24,34 +23,11 @@ struct IngestAPI {
     }
 
     private func ingest(_ request: Request) async throws -> Response {
-        let decoder = LineDecoder(source: "http")
-        var framer = LineFramer()
-        var inFlight: [CommitTicket] = []
-        var accepted = 0
-        func submit(_ records: [LogRecord]) async throws {
-            guard !records.isEmpty else { return }
-            accepted += records.count
-            inFlight.append(store.enqueue(records))
-            while inFlight.count >= Self.maxBatchesInFlight { try await inFlight.removeFirst().wait() }
-        }
-        for try await buffer in request.body {
-            let now = currentTimeNanoseconds()
-            var records: [LogRecord] = []
-            buffer.withUnsafeReadableBytes { bytes in
-                framer.feed(bytes) { line, length in
-                    records.append(decoder.decode(line, receivedAt: now, originalLength: length))
-                }
-            }
-            try await submit(records)
-        }
-        var last: [LogRecord] = []
-        framer.finish { line, length in
-            last.append(decoder.decode(line, receivedAt: currentTimeNanoseconds(), originalLength: length))
-        }
-        try await submit(last)
-        for ticket in inFlight { try await ticket.wait() }
+        var ingestor = LineBatchIngestor(store: store, decoder: LineDecoder(source: "http"))
+        for try await buffer in request.body { try await ingestor.feed(buffer) }
+        try await ingestor.finish()
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: "{\"accepted\":\(accepted)}\n")))
+            body: .init(byteBuffer: ByteBuffer(string: "{\"accepted\":\(ingestor.submitted)}\n")))
     }
 }

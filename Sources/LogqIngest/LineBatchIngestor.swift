@@ -1,0 +1,63 @@
+import LogqIndex
+import LogqParsers
+import NIOCore
+
+/// Turns a stream of byte chunks into stored records: frames lines, decodes them, and hands each chunk's
+/// records to the store as one batch, with at most `maxBatchesInFlight` batches waiting for their fsync.
+/// Reading goes on while the commit thread works (one fsync serves many chunks) and stops when the
+/// window is full, so a fast sender is slowed to the disk's pace instead of filling memory.
+public struct LineBatchIngestor {
+    public static let defaultMaxBatchesInFlight = 16
+
+    let store: LogStore
+    let decoder: LineDecoder
+    let maxBatchesInFlight: Int
+    private var framer = LineFramer()
+    private var inFlight: [(ticket: CommitTicket, lines: Int)] = []
+    /// Records decoded and handed to the store.
+    public private(set) var submitted = 0
+    /// Records known to be durable.
+    public private(set) var durable = 0
+
+    public init(store: LogStore, decoder: LineDecoder, maxBatchesInFlight: Int = defaultMaxBatchesInFlight) {
+        self.store = store
+        self.decoder = decoder
+        self.maxBatchesInFlight = maxBatchesInFlight
+    }
+
+    public mutating func feed(_ buffer: ByteBuffer) async throws {
+        let now = currentTimeNanoseconds()
+        var records: [LogRecord] = []
+        let decoder = self.decoder
+        buffer.withUnsafeReadableBytes { bytes in
+            framer.feed(bytes) { line, length in
+                records.append(decoder.decode(line, receivedAt: now, originalLength: length))
+            }
+        }
+        try await submit(records)
+    }
+
+    /// The sender is done: stores a last line without a newline and waits until everything is durable.
+    public mutating func finish() async throws {
+        var last: [LogRecord] = []
+        let decoder = self.decoder
+        framer.finish { line, length in
+            last.append(decoder.decode(line, receivedAt: currentTimeNanoseconds(), originalLength: length))
+        }
+        try await submit(last)
+        while !inFlight.isEmpty { try await waitForOldest() }
+    }
+
+    private mutating func submit(_ records: [LogRecord]) async throws {
+        guard !records.isEmpty else { return }
+        submitted += records.count
+        inFlight.append((store.enqueue(records), records.count))
+        while inFlight.count >= maxBatchesInFlight { try await waitForOldest() }
+    }
+
+    private mutating func waitForOldest() async throws {
+        let oldest = inFlight.removeFirst()
+        try await oldest.ticket.wait()
+        durable += oldest.lines
+    }
+}
