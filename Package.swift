@@ -44,7 +44,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         // The query language and its executor over the store.
-        .target(name: "LogqQuery", dependencies: ["LogqIndex"], swiftSettings: strictSwift),
+        .target(name: "LogqQuery", dependencies: ["LogqIndex", "LogqParsers"], swiftSettings: strictSwift),
         // Listeners that turn bytes from the network into records.
         .target(
             name: "LogqIngest",

@@ -1,3 +1,5 @@
+import LogqIndex
+
 extension Query: CustomStringConvertible {
     /// Canonical syntax: parsing it gives back an equal query.
     public var description: String { root.description }
@@ -35,6 +37,10 @@ extension Filter: CustomStringConvertible {
             return "\(field):\(Self.escaped(prefix))*"
         case .fieldExists(let field):
             return "\(field):*"
+        case .timeRange(let from, let to):
+            let lower = from.map(TimestampFormat.rfc3339) ?? "*"
+            let upper = to.map(TimestampFormat.rfc3339) ?? "*"
+            return "_time:[\(lower) TO \(upper)]"
         case .numericRange(let field, let range):
             switch (range.lower, range.upper) {
             case (let lower?, let upper?) where range.lowerInclusive && range.upperInclusive:

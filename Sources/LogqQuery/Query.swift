@@ -1,3 +1,4 @@
+import Foundation
 import LogqIndex
 
 /// A parsed query: a boolean expression over filters. See docs/query-language.md.
@@ -17,9 +18,14 @@ public struct Query: Equatable, Sendable {
         }
     }
 
-    public static func parse(_ text: String) throws(QueryError) -> Query {
-        var parser = QueryParser(text)
+    /// `now` (ns since the epoch) anchors relative times such as `_time:15m`.
+    public static func parse(_ text: String, now: Int64 = Query.currentTime()) throws(QueryError) -> Query {
+        var parser = QueryParser(text, now: now)
         return try parser.parseQuery()
+    }
+
+    public static func currentTime() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1e9).rounded())
     }
 }
 
@@ -42,6 +48,8 @@ public enum Filter: Equatable, Sendable {
     case fieldExists(field: String)
     /// `field:>N`, `>=`, `<`, `<=`, `field:[a TO b]`: the field's number lies in the range.
     case numericRange(field: String, range: NumericRange)
+    /// `_time:15m`, `_time:[a TO b]`: the record's time (ns) lies in the range, both ends included.
+    case timeRange(from: Int64?, to: Int64?)
 
     public static func words(_ text: String) -> Filter {
         .messageWords(text: text, tokens: Tokenizer.tokens(in: text))

@@ -1,4 +1,5 @@
 import LogqIndex
+import LogqParsers
 
 /// Recursive-descent parser of the query language; error positions count Unicode scalars from 0.
 ///
@@ -18,9 +19,11 @@ struct QueryParser {
 
     private let scalars: [Unicode.Scalar]
     private var position = 0
+    private let now: Int64
 
-    init(_ text: String) {
+    init(_ text: String, now: Int64) {
         scalars = Array(text.unicodeScalars)
+        self.now = now
     }
 
     static func isSpecial(_ scalar: Unicode.Scalar) -> Bool {
@@ -147,6 +150,7 @@ struct QueryParser {
         guard position < scalars.count, !Self.isSpace(scalars[position]) else {
             throw QueryError(message: "a value is missing after '\(word):'", position: valueStart)
         }
+        if field == "_time" { return try parseTime(at: valueStart) }
         switch scalars[position] {
         case "\"":
             let value = try parseQuoted()
@@ -182,6 +186,82 @@ struct QueryParser {
             }
             return field == Term.messageField ? try messageFilter(value, at: valueStart) : .field(word, value)
         }
+    }
+
+    /// `_time:15m` (the last 15 minutes) or `_time:[from TO to]` with RFC 3339 times (UTC without an
+    /// offset; seconds and the time of day may be left out) or `*` for an open end.
+    private mutating func parseTime(at start: Int) throws(QueryError) -> Filter {
+        guard scalars[position] == "[" else {
+            let text = readUntil { Self.isSpace($0) || $0 == ")" }
+            guard let span = Self.duration(text) else {
+                throw QueryError(message: "expected a duration such as 15m, 2h or 7d, or [from TO to]", position: start)
+            }
+            return .timeRange(from: now - span, to: nil)
+        }
+        position += 1
+        skipSpace()
+        let lowerStart = position
+        let lowerText = readUntil { Self.isSpace($0) || $0 == "]" }
+        skipSpace()
+        guard peekKeyword("TO") else { throw QueryError(message: "expected TO in [from TO to]", position: position) }
+        position += 2
+        skipSpace()
+        let upperStart = position
+        let upperText = readUntil { Self.isSpace($0) || $0 == "]" }
+        skipSpace()
+        guard position < scalars.count, scalars[position] == "]" else {
+            throw QueryError(message: "missing ']' to close the time range", position: start)
+        }
+        position += 1
+        let lower = try Self.instant(lowerText, at: lowerStart)
+        let upper = try Self.instant(upperText, at: upperStart)
+        if let lower, let upper, lower > upper {
+            throw QueryError(message: "the time range ends before it starts", position: start)
+        }
+        return .timeRange(from: lower, to: upper)
+    }
+
+    /// An instant in a time range; nil for `*`.
+    static func instant(_ text: String, at position: Int) throws(QueryError) -> Int64? {
+        if text == "*" { return nil }
+        var candidate = text
+        if candidate.count == 10 { candidate += "T00:00:00" }
+        // `2026-11-23T09:40` (and with an offset after it): add the seconds.
+        let scalars = Array(candidate.unicodeScalars)
+        if scalars.count >= 16, scalars.count == 16 || ["Z", "z", "+", "-"].contains(scalars[16]) {
+            candidate =
+                String(String.UnicodeScalarView(scalars[..<16])) + ":00"
+                + String(String.UnicodeScalarView(scalars[16...]))
+        }
+        guard let instant = TimestampParser.parseISO8601(candidate) else {
+            throw QueryError(
+                message: "'\(text)' is not a time: use 2026-11-23T09:40[:00][Z|+08:00] or *", position: position)
+        }
+        return instant
+    }
+
+    /// `15m`, `2h`, `7d`, `30s`, `500ms`, `1w` in nanoseconds.
+    static func duration(_ text: String) -> Int64? {
+        let units: [(String, Int64)] = [
+            ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000),
+            ("d", 86_400_000_000_000), ("w", 604_800_000_000_000),
+        ]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let amount = Int64(text.dropLast(suffix.count)), amount > 0, amount < Int64.max / scale else {
+                continue
+            }
+            return amount * scale
+        }
+        return nil
+    }
+
+    private mutating func readUntil(_ stop: (Unicode.Scalar) -> Bool) -> String {
+        var text = String.UnicodeScalarView()
+        while position < scalars.count, !stop(scalars[position]) {
+            text.append(scalars[position])
+            position += 1
+        }
+        return String(text)
     }
 
     private mutating func parseRange() throws(QueryError) -> NumericRange {

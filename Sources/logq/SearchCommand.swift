@@ -33,12 +33,28 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The server (default: $LOGQ_URL, else http://127.0.0.1:9900).")
     var url: String?
 
+    @Option(help: "Only records of the last DURATION (15m, 2h, 7d).")
+    var since: String?
+
+    @Option(help: "Only records at or after TIME (2026-11-23T09:40; local time unless an offset is given).")
+    var from: String?
+
+    @Option(help: "Only records at or before TIME (2026-11-23T09:52; local time unless an offset is given).")
+    var to: String?
+
     mutating func run() async throws {
         // Check the query here first, so a typo gets its caret without a round trip.
         do {
             _ = try Query.parse(query)
         } catch {
             printError(error.pointing(into: query))
+            throw ExitCode(ExitStatus.badQuery)
+        }
+        let query: String
+        do {
+            query = try TimeWindow(since: since, from: from, to: to).applied(to: self.query)
+        } catch let error as TimeWindow.Invalid {
+            printError(error.message)
             throw ExitCode(ExitStatus.badQuery)
         }
         let server = ServerClient(

@@ -53,6 +53,18 @@ import Testing
         #expect(times.count == 5)
         #expect(times == times.sorted(by: >))
 
+        // Time windows from the CLI: the corpus spans about 20 s from 2026-11-23T09:00:00Z.
+        let window = ["--count", "--from", "2026-11-23T09:00:00Z", "--to", "2026-11-23T10:00:00+00:00", "*"]
+        #expect(
+            try runLogq(window, url: server.baseURL).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "20000")
+        let later = try runLogq(["--count", "--from", "2026-11-23T10:00:00Z", "level:error"], url: server.baseURL)
+        #expect(later.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let recent = try runLogq(["--count", "--since", "1m", "*"], url: server.baseURL)
+        #expect(recent.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let badWindow = try runLogq(["--since", "soon", "*"], url: server.baseURL)
+        #expect(badWindow.status == 2)
+        #expect(badWindow.stderr.contains("--since takes a duration"))
+
         let text = try runLogq(["-l", "1", "payment"], url: server.baseURL)
         #expect(text.stdout.contains("ERROR order: Payment failed"))
         #expect(text.stdout.contains("\tat com.coffee."), "stack trace kept in the message")

@@ -50,6 +50,27 @@ import Testing
         #expect(try Query.parse("* level:error").root == error)
     }
 
+    @Test func timeFilters() throws {
+        let now: Int64 = 1_795_426_867_000_000_000
+        #expect(
+            try Query.parse("_time:15m", now: now).root == .filter(.timeRange(from: now - 900_000_000_000, to: nil)))
+        #expect(
+            try Query.parse("_time:[2026-11-23T09:40+08:00 TO 2026-11-23T09:52:30+08:00]").root
+                == .filter(.timeRange(from: 1_795_398_000_000_000_000, to: 1_795_398_750_000_000_000)))
+        #expect(
+            try Query.parse("_time:[2026-11-23T09:40 TO *]").root
+                == .filter(.timeRange(from: 1_795_426_800_000_000_000, to: nil)))
+        #expect(
+            try Query.parse("_time:[2026-11-23 TO 2026-11-24]").root
+                == .filter(.timeRange(from: 1_795_392_000_000_000_000, to: 1_795_478_400_000_000_000)))
+        let printed = try Query.parse("_time:[2026-11-23T09:40 TO *] level:error").description
+        #expect(printed == "_time:[2026-11-23T09:40:00Z TO *] level:error")
+        #expect(try Query.parse(printed).description == printed)
+        #expect(throws: QueryError.self) { try Query.parse("_time:[2026-11-24 TO 2026-11-23]") }
+        #expect(throws: QueryError.self) { try Query.parse("_time:soon") }
+        #expect(throws: QueryError.self) { try Query.parse("_time:[yesterday TO *]") }
+    }
+
     @Test(arguments: [
         "a OR b c", "NOT (a OR b)", "(a OR b) (c OR d)", "status:[1.5 TO 2]", "x:>3 y:<=4 z:*", "svc:ord* -level:debug",
         "*", "level:error service:order", "\"lock wait timeout\"", "path:\"/a b\"", "x:\"say \\\"hi\\\"\"", "word",

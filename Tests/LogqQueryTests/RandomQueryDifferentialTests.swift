@@ -36,7 +36,14 @@ import Testing
     }
 
     func filter(_ random: inout Random) -> Filter {
-        switch random.below(9) {
+        switch random.below(10) {
+        case 9:
+            // Around the records' times (they start at 1_795_424_400 s and step up to 2 ms).
+            let base: Int64 = 1_795_424_400_000_000_000
+            let from = base + Int64(random.below(1500)) * 1_000_000
+            return .timeRange(
+                from: random.below(4) == 0 ? nil : from,
+                to: random.below(4) == 0 ? nil : from + Int64(random.below(1500)) * 1_000_000)
         case 0: return .field("level", random.pick(["error", "warn", "info", "debug"]))
         case 1: return .field("service", random.pick(["order", "gateway", "member", "nope"]))
         case 2: return .words(random.pick(Self.words))

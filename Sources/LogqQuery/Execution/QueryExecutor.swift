@@ -78,6 +78,20 @@ public struct QueryExecutor: Sendable {
         switch node {
         case .all:
             return Candidates(ordinals: nil, exact: true)
+        case .filter(.timeRange(let from, let to)):
+            // Time pruning by the blocks' ranges: blocks wholly inside need no check.
+            let lower = from ?? .min
+            let upper = to ?? .max
+            if segment.maxTime < lower || segment.minTime > upper { return Candidates(ordinals: [], exact: true) }
+            if segment.minTime >= lower && segment.maxTime <= upper { return Candidates(ordinals: nil, exact: true) }
+            var ordinals: [UInt32] = []
+            var exact = true
+            for block in segment.blocks where block.maxTime >= lower && block.minTime <= upper {
+                exact = exact && block.minTime >= lower && block.maxTime <= upper
+                ordinals.append(
+                    contentsOf: (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) })
+            }
+            return Candidates(ordinals: ordinals, exact: exact)
         case .filter(let filter):
             var lists: [[UInt32]] = []
             var exact = filter.isDecidedByIndex

@@ -22,6 +22,8 @@ extension Filter {
             return field == Term.messageField ? !record.message.isEmpty : !Self.values(of: field, in: record).isEmpty
         case .numericRange(let field, let range):
             return Self.numbers(of: field, in: record).contains(where: range.contains)
+        case .timeRange(let from, let to):
+            return record.timestamp >= (from ?? .min) && record.timestamp <= (to ?? .max)
         }
     }
 
@@ -55,7 +57,7 @@ extension Filter {
             return term.isIndexable ? [term] : []
         case .messageWords(_, let tokens):
             return tokens.map(Term.word)
-        case .fieldPrefix, .fieldExists, .numericRange:
+        case .fieldPrefix, .fieldExists, .numericRange, .timeRange:
             return []
         }
     }
@@ -65,7 +67,7 @@ extension Filter {
         switch self {
         case .fieldEquals: return !indexTerms.isEmpty
         case .messageWords(_, let tokens): return tokens.count == 1
-        case .fieldPrefix, .fieldExists, .numericRange: return false
+        case .fieldPrefix, .fieldExists, .numericRange, .timeRange: return false
         }
     }
 
