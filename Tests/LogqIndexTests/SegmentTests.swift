@@ -85,12 +85,13 @@ import Testing
 }
 
 @Suite struct TokenizerTests {
+    /// Only ASCII letters are lower-cased: "ÜBER" keeps its Ü.
     @Test func wordsAreLowerCasedRunsOfLettersDigitsAndUnderscore() {
         #expect(
             Tokenizer.tokens(in: "Order created orderId=O22633920 item=flat_white ÜBER-straße")
                 == [
                     "order", "created", "orderid", "o22633920", "item", "flat_white", "Über", "straße",
-                ].map { $0 == "Über" ? "Über" : $0 })
+                ])
     }
 
     @Test(arguments: [
