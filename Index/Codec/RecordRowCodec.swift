@@ -55,6 +55,16 @@ extension ByteReader {
         }
     }
 
+    mutating func skipFieldValue() throws(DecodeError) {
+        let tag = try readUInt8()
+        switch FieldTypeTag(rawValue: tag) {
+        case .string: try skip(try readLength())
+        case .int: _ = try readVarint()
+        case .double: try skip(8)
+        case nil: throw .malformed("unknown field type \(tag)", at: offset - 1)
+        }
+    }
+
     mutating func readRecordRow() throws(DecodeError) -> LogRecord {
         let timestamp = try readSignedVarint()
         let level = try readLevel()

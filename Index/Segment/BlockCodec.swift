@@ -62,6 +62,12 @@ enum BlockCodec {
     }
 
     static func decode(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [LogRecord] {
+        try decode(payload, rows: nil)
+    }
+
+    /// Only the records at `rows` (ascending positions in the block), in that order; every byte is still
+    /// checked, but no String is made for the others. Nil decodes them all.
+    static func decode(_ payload: UnsafeRawBufferPointer, rows: [Int]?) throws(DecodeError) -> [LogRecord] {
         var reader = ByteReader(payload)
         let count = try reader.readLength()
 
@@ -81,19 +87,32 @@ enum BlockCodec {
         var messageLengths: [Int] = []
         messageLengths.reserveCapacity(count)
         for _ in 0..<count { messageLengths.append(try reader.readLength()) }
+        var wanted = [Bool](repeating: rows == nil, count: count)
+        for row in rows ?? [] {
+            guard row >= 0 && row < count else { throw .malformed("row \(row) past the block's \(count) records", at: 0) }
+            wanted[row] = true
+        }
         var messages: [String] = []
-        messages.reserveCapacity(count)
-        for length in messageLengths {
-            messages.append(String(decoding: try reader.readByteSlice(count: length), as: UTF8.self))
+        messages.reserveCapacity(rows?.count ?? count)
+        for (index, length) in messageLengths.enumerated() {
+            let bytes = try reader.readByteSlice(count: length)
+            messages.append(wanted[index] ? String(decoding: bytes, as: UTF8.self) : "")
         }
 
         let nameCount = try reader.readLength()
         var names: [String] = []
         for _ in 0..<nameCount { names.append(try reader.readString()) }
         var records: [LogRecord] = []
-        records.reserveCapacity(count)
+        records.reserveCapacity(rows?.count ?? count)
         for index in 0..<count {
             let fieldCount = try reader.readLength()
+            guard wanted[index] else {
+                for _ in 0..<fieldCount {
+                    _ = try reader.readIndex(below: names.count, what: "field name code")
+                    try reader.skipFieldValue()
+                }
+                continue
+            }
             var fields: [Field] = []
             fields.reserveCapacity(fieldCount)
             for _ in 0..<fieldCount {

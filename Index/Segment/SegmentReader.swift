@@ -259,6 +259,11 @@ public final class SegmentReader: Sendable {
         return records
     }
 
+    /// The records at `rows` (ascending positions within the block), verified like `readBlock`.
+    public func readRecords(_ index: Int, rows: [Int]) throws(StorageError) -> [LogRecord] {
+        try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in try BlockCodec.decode(payload, rows: rows) }
+    }
+
     /// Calls `body` with the block's decompressed payload and the byte range of each record's message in it.
     public func withMessageBytes<T>(
         _ index: Int, _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> T

@@ -22,14 +22,25 @@ public struct QueryExecutor: Sendable {
             let cutoff = results.count == limit ? results.last!.timestamp : Int64.min
             guard segment.maxTime >= cutoff else { continue }
             var found: [LogRecord] = []
-            var reader = BlockCursor(segment: segment)
-            for ordinal in try candidates(for: query, in: segment).ordinals.reversed() {
-                let record = try reader.record(at: Int(ordinal))
-                if record.timestamp < cutoff { break }
-                if query.matches(record) {
-                    found.append(record)
-                    if found.count == limit { break }
+            let (ordinals, exact) = try candidates(for: query, in: segment)
+            // Newest first, a block at a time, decoding only the candidate rows (only the newest ones
+            // still needed when the candidates match for certain).
+            var end = ordinals.count
+            scan: while end > 0 && found.count < limit {
+                let block = segment.blockIndex(containing: Int(ordinals[end - 1]))
+                let first = segment.blocks[block].firstOrdinal
+                var start = end - 1
+                while start > 0 && Int(ordinals[start - 1]) >= first { start -= 1 }
+                var rows = ordinals[start..<end].map { Int($0) - first }
+                if exact { rows = Array(rows.suffix(limit - found.count)) }
+                for record in try segment.readRecords(block, rows: rows).reversed() {
+                    if record.timestamp < cutoff { break scan }
+                    if query.matches(record) {
+                        found.append(record)
+                        if found.count == limit { break scan }
+                    }
                 }
+                end = start
             }
             results = newestFirst(results + found, limit: limit)
         }
