@@ -89,7 +89,9 @@ enum BlockCodec {
         for _ in 0..<count { messageLengths.append(try reader.readLength()) }
         var wanted = [Bool](repeating: rows == nil, count: count)
         for row in rows ?? [] {
-            guard row >= 0 && row < count else { throw .malformed("row \(row) past the block's \(count) records", at: 0) }
+            guard row >= 0 && row < count else {
+                throw .malformed("row \(row) past the block's \(count) records", at: 0)
+            }
             wanted[row] = true
         }
         var messages: [String] = []

@@ -24,6 +24,7 @@ public final class SegmentReader: Sendable {
     /// The size of the stored (compressed) index section, for the disk-budget figures.
     public let indexByteCount: Int
     private let file: MappedFile
+    private let cacheID = BlockCache.newReaderID()
     private let indexPayload: [UInt8]
     private let dictionary: [String: InvertedIndexCodec.PostingsLocation]
     /// One per block: the terms held by a single record of the segment.
@@ -201,6 +202,8 @@ public final class SegmentReader: Sendable {
         }
     }
 
+    deinit { BlockCache.shared.evict(reader: cacheID) }
+
     /// Where the records holding a term are.
     public enum TermLookup: Equatable, Sendable {
         /// Exactly these records (ordinals, ascending).
@@ -261,7 +264,8 @@ public final class SegmentReader: Sendable {
 
     /// The records at `rows` (ascending positions within the block), verified like `readBlock`.
     public func readRecords(_ index: Int, rows: [Int]) throws(StorageError) -> [LogRecord] {
-        try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in try BlockCodec.decode(payload, rows: rows) }
+        try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in try BlockCodec.decode(payload, rows: rows)
+        }
     }
 
     /// Calls `body` with the block's decompressed payload and the byte range of each record's message in it.
@@ -282,13 +286,22 @@ public final class SegmentReader: Sendable {
         of index: Int, _ body: (UnsafeRawBufferPointer) throws(DecodeError) -> T
     ) throws(StorageError) -> T {
         let block = blocks[index]
-        let stored = UnsafeRawBufferPointer(rebasing: file.bytes[block.offset..<(block.offset + block.storedLength)])
-        guard CRC32C.checksum(stored) == block.checksum else {
-            throw .corruption(file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
-        }
         do {
+            if let cached = BlockCache.shared.payload(reader: cacheID, block: index) {
+                return try cached.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
+            }
+            let stored = UnsafeRawBufferPointer(
+                rebasing: file.bytes[block.offset..<(block.offset + block.storedLength)])
+            guard CRC32C.checksum(stored) == block.checksum else {
+                throw StorageError.corruption(
+                    file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
+            }
             let payload = try Compression.decompress(stored, codec: block.codec, expectedSize: block.payloadLength)
-            return try payload.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
+            let result = try payload.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
+            BlockCache.shared.insert(payload, reader: cacheID, block: index)
+            return result
+        } catch let error as StorageError {
+            throw error
         } catch {
             throw .corruption(file: path, offset: block.offset, reason: "block \(index): \(error.decodeReason)")
         }
