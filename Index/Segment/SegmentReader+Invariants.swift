@@ -30,7 +30,7 @@ extension SegmentReader {
                 var missing: Term?
                 record.forEachTerm { term in
                     guard missing == nil else { return }
-                    let key = term.field + "\u{1F}" + term.value
+                    let key = term.dictionaryKey
                     if dictionaryKeys.contains(key) {
                         if decoded[key] == nil { decoded[key] = (try? postings(for: term)) ?? [] }
                         if !decoded[key]!.containsSorted(ordinal) { missing = term }

@@ -213,7 +213,7 @@ public final class SegmentReader: Sendable {
     }
 
     public func lookup(_ term: Term) throws(StorageError) -> TermLookup {
-        if dictionary[term.field + "\u{1F}" + term.value] != nil { return .postings(try postings(for: term)) }
+        if let location = dictionary[term.dictionaryKey] { return .postings(try postings(at: location)) }
         let hash = BlockFilter.hash(term.key)
         return .blocks(filters.indices.filter { filters[$0].mayContain(hash) })
     }
@@ -221,7 +221,11 @@ public final class SegmentReader: Sendable {
     /// The ordinals of the records that hold `term` if it has a posting list (held by two records or
     /// more), ascending; empty otherwise — use `lookup` to find rare terms too.
     public func postings(for term: Term) throws(StorageError) -> [UInt32] {
-        guard let location = dictionary[term.field + "\u{1F}" + term.value] else { return [] }
+        guard let location = dictionary[term.dictionaryKey] else { return [] }
+        return try postings(at: location)
+    }
+
+    private func postings(at location: InvertedIndexCodec.PostingsLocation) throws(StorageError) -> [UInt32] {
         do {
             return try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
                 try InvertedIndexCodec.decodePostings(payload, at: location, recordCount: recordCount)

@@ -16,12 +16,10 @@ public struct Term: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static func word(_ token: String) -> Term { Term(field: messageField, value: token) }
 
     /// The bytes stored in the term dictionary, which sorts them bytewise.
-    var key: [UInt8] {
-        var bytes = Array(field.utf8)
-        bytes.append(Term.separator)
-        bytes.append(contentsOf: value.utf8)
-        return bytes
-    }
+    var key: [UInt8] { Array(dictionaryKey.utf8) }
+
+    /// The same key as the String a reader's term dictionary is keyed by.
+    var dictionaryKey: String { field + String(UnicodeScalar(Term.separator)) + value }
 
     /// Values past the limit are not in the index: a query for one must scan and verify instead.
     public var isIndexable: Bool {

@@ -99,8 +99,7 @@ public struct QueryExecutor: Sendable {
             var exact = true
             for block in segment.blocks where block.maxTime >= lower && block.minTime <= upper {
                 exact = exact && block.minTime >= lower && block.maxTime <= upper
-                ordinals.append(
-                    contentsOf: (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) })
+                ordinals.append(contentsOf: block.ordinals)
             }
             return Candidates(ordinals: ordinals, exact: exact)
         case .filter(let filter):
@@ -112,11 +111,7 @@ public struct QueryExecutor: Sendable {
                     lists.append(postings)
                 case .blocks(let blocks):
                     exact = false
-                    lists.append(
-                        blocks.flatMap { index in
-                            let block = segment.blocks[index]
-                            return (block.firstOrdinal..<(block.firstOrdinal + block.recordCount)).map { UInt32($0) }
-                        })
+                    lists.append(blocks.flatMap { segment.blocks[$0].ordinals })
                 }
                 if lists.last!.isEmpty { return Candidates(ordinals: [], exact: true) }
             }
@@ -286,4 +281,9 @@ extension QueryExecutor {
         if let error = failure.withLock({ $0 }) { throw error }
         return counts.withLock { $0.reduce(0, +) }
     }
+}
+
+extension SegmentReader.BlockInfo {
+    /// The ordinals of the block's records.
+    var ordinals: [UInt32] { (UInt32(firstOrdinal)..<UInt32(firstOrdinal + recordCount)).map { $0 } }
 }
