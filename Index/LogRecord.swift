@@ -84,16 +84,54 @@ public enum LogLevel: UInt8, Sendable, CaseIterable, Comparable, CustomStringCon
 
     /// Maps the spellings that loggers, syslog and JSON senders use onto the six levels.
     public init?(parsing text: some StringProtocol) {
-        switch text.lowercased() {
-        case "trace", "finest", "finer": self = .trace
-        case "debug", "fine", "dbug": self = .debug
-        case "info", "information", "informational", "notice", "config": self = .info
-        case "warn", "warning": self = .warn
-        case "error", "err", "severe": self = .error
-        case "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic": self = .fatal
+        var text = String(text)
+        guard let level = text.withUTF8({ LogLevel(name: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = level
+    }
+
+    /// The same from bytes, case-insensitively and without allocating: names of up to eight bytes are
+    /// packed into one integer and looked up. Single letters are logback/glog abbreviations (`W`, `E`).
+    public init?(name bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return nil }
+        if bytes.count <= 8 {
+            var packed: UInt64 = 0
+            for byte in bytes { packed = packed << 8 | UInt64(byte | (byte &- 65 < 26 ? 0x20 : 0)) }
+            guard let level = LogLevel.shortNames[packed] else { return nil }
+            self = level
+            return
+        }
+        switch String(decoding: bytes, as: UTF8.self).lowercased() {
+        case "information", "informational": self = .info
+        case "emergency": self = .fatal
         default: return nil
         }
     }
+
+    /// A syslog severity (0 emergency … 7 debug).
+    public init(syslogSeverity severity: Int) {
+        switch severity {
+        case ...2: self = .fatal
+        case 3: self = .error
+        case 4: self = .warn
+        case 5, 6: self = .info
+        default: self = .debug
+        }
+    }
+
+    private static let names: [(String, LogLevel)] = [
+        ("trace", .trace), ("finest", .trace), ("finer", .trace), ("trc", .trace), ("t", .trace),
+        ("debug", .debug), ("fine", .debug), ("dbug", .debug), ("dbg", .debug), ("verbose", .debug), ("d", .debug),
+        ("info", .info), ("notice", .info), ("config", .info), ("inf", .info), ("i", .info),
+        ("warn", .warn), ("warning", .warn), ("wrn", .warn), ("w", .warn),
+        ("error", .error), ("err", .error), ("eror", .error), ("severe", .error), ("e", .error),
+        ("fatal", .fatal), ("critical", .fatal), ("crit", .fatal), ("alert", .fatal), ("emerg", .fatal),
+        ("panic", .fatal), ("ftl", .fatal), ("f", .fatal),
+    ]
+
+    private static let shortNames: [UInt64: LogLevel] = Dictionary(
+        uniqueKeysWithValues: names.map { name, level in
+            (name.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, level)
+        })
 
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 }

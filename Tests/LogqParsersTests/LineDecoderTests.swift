@@ -67,6 +67,10 @@ import Testing
         #expect(LogLevel(parsing: "WARNING") == .warn)
         #expect(LogLevel(parsing: "err") == .error)
         #expect(LogLevel(parsing: "CRITICAL") == .fatal)
-        #expect(LogLevel(parsing: "verbose") == nil)
+        #expect(LogLevel(parsing: "verbose") == .debug)
+        #expect(LogLevel(parsing: "W") == .warn)
+        #expect(LogLevel(parsing: "Informational") == .info)
+        #expect(LogLevel(parsing: "nonsense") == nil)
+        #expect(LogLevel(syslogSeverity: 3) == .error)
     }
 }
