@@ -40,7 +40,11 @@ let package = Package(
             name: "LogqParsers",
             dependencies: ["CPCRE2", "LogqIndex"],
             path: "Parsers",
-            exclude: ["patterns"],
+            exclude: ["patterns/README.md"],
+            // The built-in pattern packs are compiled into the binary: logqd runs with no files beside it.
+            resources: [
+                "base", "springboot", "nginx", "mysql", "redis", "rabbitmq", "elasticsearch", "python",
+            ].map { .embedInCode("patterns/\($0).grok") },
             swiftSettings: strictSwift
         ),
         // The query language and its executor over the store.

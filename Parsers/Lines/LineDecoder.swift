@@ -25,21 +25,8 @@ public struct LineDecoder: Sendable {
 
     /// `originalLength` is the line's size when a framer already cut it (it keeps at most the limit).
     public func decode(_ line: UnsafeRawBufferPointer, receivedAt: Int64, originalLength: Int? = nil) -> LogRecord {
-        var bytes = line
-        while let last = bytes.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: "\n") {
-            bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
-        }
-        var markers: [Field] = []
-        if let originalLength, originalLength > bytes.count {
-            markers.append(Field("_truncated", .int(Int64(originalLength))))
-        }
-        if bytes.count > StorageLimits.maxMessageBytes {
-            markers.append(Field("_truncated", .int(Int64(originalLength ?? bytes.count))))
-            var cut = StorageLimits.maxMessageBytes
-            // Back off to a character boundary so the kept part stays valid UTF-8.
-            while cut > 0, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
-            bytes = UnsafeRawBufferPointer(rebasing: bytes[..<cut])
-        }
+        let (bytes, sanitizeMarkers) = Self.sanitize(line, originalLength: originalLength)
+        var markers = sanitizeMarkers
         let text: String
         if let valid = String(validating: bytes, as: UTF8.self) {
             text = valid
@@ -59,6 +46,29 @@ public struct LineDecoder: Sendable {
         }
         record.fields.append(contentsOf: markers)
         return record
+    }
+
+    /// Strips the line ending and cuts a line longer than the storage limit at a character boundary,
+    /// returning the markers that say so (`_truncated` with the original size).
+    public static func sanitize(
+        _ line: UnsafeRawBufferPointer, originalLength: Int? = nil
+    ) -> (UnsafeRawBufferPointer, [Field]) {
+        var bytes = line
+        while let last = bytes.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: "\n") {
+            bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
+        }
+        var markers: [Field] = []
+        if let originalLength, originalLength > bytes.count {
+            markers.append(Field("_truncated", .int(Int64(originalLength))))
+        }
+        if bytes.count > StorageLimits.maxMessageBytes {
+            markers.append(Field("_truncated", .int(Int64(originalLength ?? bytes.count))))
+            var cut = StorageLimits.maxMessageBytes
+            // Back off to a character boundary so the kept part stays valid UTF-8.
+            while cut > 0, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[..<cut])
+        }
+        return (bytes, markers)
     }
 
     public func decode(_ line: String, receivedAt: Int64) -> LogRecord {

@@ -37,7 +37,11 @@ public enum TimestampParser {
     // MARK: formats
 
     private static func iso8601(_ cursor: inout Cursor, zone: TimeZoneRule) -> Int64? {
-        guard let year = cursor.digits(4), cursor.skip("-"), let month = cursor.digits(2), cursor.skip("-"),
+        // nginx's error log writes `2026/11/23 09:41:07`: the same shape with slashes.
+        guard let year = cursor.digits(4), let separator = cursor.next(),
+            separator == UInt8(ascii: "-")
+                || separator == UInt8(ascii: "/"),
+            let month = cursor.digits(2), cursor.skip(Unicode.Scalar(separator)),
             let day = cursor.digits(2), cursor.skip("T") || cursor.skip("t") || cursor.skip(" "),
             let clock = cursor.clock()
         else { return nil }
@@ -198,6 +202,12 @@ private struct Cursor {
 
     mutating func trimTrailingSpaces() {
         while end > position, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+    }
+
+    mutating func next() -> UInt8? {
+        guard position < end else { return nil }
+        position += 1
+        return bytes[position - 1]
     }
 
     mutating func skip(_ character: Unicode.Scalar) -> Bool {

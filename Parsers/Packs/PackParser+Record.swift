@@ -1,0 +1,146 @@
+import LogqIndex
+
+/// What a record gets when the line itself does not say: the input's configuration and the file path.
+public struct RecordDefaults: Sendable {
+    /// The input's `service` setting; it wins over what the pattern captures.
+    public var service: String?
+    /// A service name taken from the file path, used when nothing else names one.
+    public var pathService: String?
+    public var host: String
+    public var source: String
+
+    public init(service: String? = nil, pathService: String? = nil, host: String = "", source: String = "") {
+        self.service = service
+        self.pathService = pathService
+        self.host = host
+        self.source = source
+    }
+}
+
+extension PackParser {
+    /// Parses one line (or joined event) into a record for storage. Nothing is dropped: an unmatched line
+    /// is kept whole with `_parse_error` naming the pack.
+    public func record(
+        from line: UnsafeRawBufferPointer, receivedAt: Int64, defaults: RecordDefaults = RecordDefaults()
+    ) -> LogRecord {
+        let pack = compiled.pack
+        if case .jsonLines = pack.kind {
+            let decoder = LineDecoder(
+                defaultService: defaults.service ?? defaults.pathService ?? "", defaultHost: defaults.host,
+                source: defaults.source)
+            var record = decoder.decode(line, receivedAt: receivedAt)
+            if line.first(where: { $0 != UInt8(ascii: " ") }) != UInt8(ascii: "{") {
+                record.fields.append(Field("_parse_error", .string(pack.name)))
+            }
+            return record
+        }
+        let (bytes, sanitizeMarkers) = LineDecoder.sanitize(line)
+        var markers = sanitizeMarkers
+        switch pack.kind {
+        case .jsonLines, .grok:
+            break
+        case .syslog:
+            return syslogRecord(bytes, receivedAt: receivedAt, defaults: defaults, markers: markers)
+        }
+        let outcome = parse(bytes, reference: receivedAt)
+        var record = LogRecord(
+            timestamp: receivedAt, service: defaults.service ?? pack.service ?? defaults.pathService ?? "",
+            host: defaults.host, source: defaults.source, message: Self.text(bytes, markers: &markers))
+        switch outcome {
+        case .unmatched:
+            markers.append(Field("_parse_error", .string(pack.name)))
+        case .limitExceeded:
+            markers.append(Field("_parse_error", .string("\(pack.name): match limit exceeded")))
+        case .parsed:
+            fill(&record, from: bytes, defaults: defaults)
+        }
+        record.fields.append(contentsOf: markers)
+        return record
+    }
+
+    public func record(from line: String, receivedAt: Int64, defaults: RecordDefaults = RecordDefaults()) -> LogRecord {
+        var line = line
+        return line.withUTF8 { record(from: UnsafeRawBufferPointer($0), receivedAt: receivedAt, defaults: defaults) }
+    }
+
+    private func fill(_ record: inout LogRecord, from bytes: UnsafeRawBufferPointer, defaults: RecordDefaults) {
+        func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        if let timestamp = parsed.timestamp { record.timestamp = timestamp }
+        record.level = parsed.level
+        if defaults.service == nil, let service = parsed.service { record.service = string(service) }
+        if let host = parsed.host { record.host = string(host) }
+        if let message = parsed.message { record.message = string(message) }
+        var seen: Set<String> = ["timestamp", "level", "service", "host", "message"]
+        var fields: [Field] = []
+        fields.reserveCapacity(parsed.fields.count + 2)
+        for field in parsed.fields {
+            let name = field.field >= 0 ? compiled.fieldNames[field.field] : string(field.nameRange)
+            guard seen.insert(name).inserted else { continue }
+            switch field.value {
+            case .text: fields.append(Field(name, .string(string(field.range))))
+            case .int(let number): fields.append(Field(name, .int(number)))
+            case .float(let number): fields.append(Field(name, .double(number)))
+            }
+        }
+        if let (field, range) = parsed.unreadableTimestamp {
+            fields.append(Field(compiled.fieldNames[field], .string(string(range))))
+            fields.append(Field("_parse_error", .string("\(compiled.pack.name): unreadable timestamp")))
+        }
+        for enrichment in compiled.pack.enrichments {
+            switch enrichment {
+            case .keyValuePairs:
+                continue
+            case .sqlTables:
+                let tables = SQLTables.names(in: record.message)
+                if let first = tables.first, seen.insert("table").inserted {
+                    fields.append(Field("table", .string(first)))
+                    fields.append(Field("tables", .string(tables.joined(separator: ","))))
+                }
+            case .javaException:
+                if let exception = JavaException.firstName(in: record.message), seen.insert("exception").inserted {
+                    fields.append(Field("exception", .string(exception)))
+                }
+            }
+        }
+        record.fields = fields
+    }
+
+    private func syslogRecord(
+        _ bytes: UnsafeRawBufferPointer, receivedAt: Int64, defaults: RecordDefaults, markers: [Field]
+    ) -> LogRecord {
+        var markers = markers
+        var record = LogRecord(
+            timestamp: receivedAt, service: defaults.service ?? defaults.pathService ?? "", host: defaults.host,
+            source: defaults.source, message: Self.text(bytes, markers: &markers))
+        guard let message = SyslogParser.parse(bytes, zone: zone, reference: receivedAt) else {
+            record.fields = markers + [Field("_parse_error", .string(compiled.pack.name))]
+            return record
+        }
+        func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        if let timestamp = message.timestamp { record.timestamp = timestamp }
+        if let severity = message.severity { record.level = LogLevel(syslogSeverity: severity) }
+        if defaults.service == nil, let app = message.appName { record.service = string(app) }
+        if let host = message.hostname { record.host = string(host) }
+        record.message = string(message.message)
+        var fields: [Field] = []
+        if let facility = message.facility { fields.append(Field("facility", .int(Int64(facility)))) }
+        if let severity = message.severity { fields.append(Field("severity", .int(Int64(severity)))) }
+        if let proc = message.procID {
+            let value = NumberText.exactInteger(UnsafeRawBufferPointer(rebasing: bytes[proc]))
+            fields.append(Field("pid", value.map { .int($0) } ?? .string(string(proc))))
+        }
+        if let msgID = message.msgID { fields.append(Field("msgid", .string(string(msgID)))) }
+        for parameter in message.structuredData {
+            let name = parameter.name.isEmpty ? parameter.element : "\(parameter.element).\(parameter.name)"
+            fields.append(Field(name, .string(parameter.value)))
+        }
+        record.fields = fields + markers
+        return record
+    }
+
+    static func text(_ bytes: UnsafeRawBufferPointer, markers: inout [Field]) -> String {
+        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+        markers.append(Field("_invalid_utf8", .int(1)))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

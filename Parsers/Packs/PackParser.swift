@@ -1,0 +1,107 @@
+import LogqIndex
+
+/// Parses lines with one compiled pack. One per worker: it owns the PCRE2 match data and a reusable
+/// `ParsedLine`, so the hot path allocates nothing.
+public final class PackParser {
+    public let compiled: CompiledPack
+    public var zone: TimeZoneRule
+    public private(set) var parsed = ParsedLine()
+    public private(set) var statistics = Statistics()
+    private let matchers: [GrokMatcher]
+    private let keyValues: Bool
+
+    /// Counts since this parser was made; the server sums them across workers.
+    public struct Statistics: Sendable, Equatable {
+        public var parsed = 0
+        public var unmatched = 0
+        public var limitExceeded = 0
+    }
+
+    public init(_ compiled: CompiledPack, zone: TimeZoneRule = .utc, limits: MatchLimits = .standard) {
+        self.compiled = compiled
+        self.zone = zone
+        matchers = compiled.patterns.map { GrokMatcher(pattern: $0, limits: limits) }
+        keyValues = compiled.pack.enrichments.contains(.keyValuePairs)
+    }
+
+    /// Matches one line (or joined multi-line event) and fills `parsed` with ranges and typed values.
+    /// `reference` (the receive time) gives year-less timestamps their year.
+    @discardableResult
+    public func parse(_ line: UnsafeRawBufferPointer, reference: Int64 = 0) -> ParsedLine.Outcome {
+        parsed.reset()
+        var sawLimit = false
+        for (expression, matcher) in matchers.enumerated() {
+            switch matcher.match(line) {
+            case .matched:
+                collect(line, matcher: matcher, roles: compiled.roles[expression], reference: reference)
+                if keyValues, let message = parsed.message { KeyValueScanner.scan(line, in: message, into: &parsed) }
+                parsed.outcome = .parsed(expression: expression)
+                statistics.parsed += 1
+                return parsed.outcome
+            case .limitExceeded:
+                sawLimit = true
+            case .noMatch, .failed:
+                continue
+            }
+        }
+        parsed.outcome = sawLimit ? .limitExceeded : .unmatched
+        if sawLimit { statistics.limitExceeded += 1 } else { statistics.unmatched += 1 }
+        return parsed.outcome
+    }
+
+    @inline(__always)
+    private func collect(
+        _ line: UnsafeRawBufferPointer, matcher: GrokMatcher, roles: [(role: CompiledPack.Role, field: Int)],
+        reference: Int64
+    ) {
+        var timestampPriority = Int.max
+        var statusLevel: LogLevel?
+        for index in roles.indices {
+            guard let range = matcher.range(ofCapture: index) else { continue }
+            let (role, field) = roles[index]
+            let bytes = UnsafeRawBufferPointer(rebasing: line[range])
+            switch role {
+            case .timestamp(let priority, let format):
+                guard priority < timestampPriority else { continue }
+                if let value = TimestampParser.parse(bytes, format: format, zone: zone, reference: reference) {
+                    parsed.timestamp = value
+                    parsed.unreadableTimestamp = nil
+                    timestampPriority = priority
+                } else if parsed.timestamp == nil {
+                    parsed.unreadableTimestamp = (field, range)
+                }
+            case .level:
+                parsed.level = level(bytes)
+            case .message:
+                parsed.message = range
+            case .service:
+                parsed.service = range
+            case .host:
+                parsed.host = range
+            case .field(let type):
+                let value: ParsedLine.Value
+                switch type {
+                case .string: value = .text
+                case .int: value = .int(NumberText.leadingInteger(bytes))
+                case .float: value = .float(NumberText.leadingDouble(bytes))
+                }
+                if field == compiled.levelFromStatusField {
+                    let status = NumberText.leadingInteger(bytes)
+                    statusLevel = status >= 500 ? .error : status >= 400 ? .warn : .info
+                }
+                parsed.fields.append(.init(field: field, nameRange: 0..<0, range: range, value: value))
+            }
+        }
+        if parsed.level == nil { parsed.level = statusLevel ?? compiled.pack.defaultLevel }
+    }
+
+    @inline(__always)
+    private func level(_ bytes: UnsafeRawBufferPointer) -> LogLevel? {
+        if !compiled.levelAliases.isEmpty,
+            let alias = compiled.levelAliases[String(decoding: bytes, as: UTF8.self).lowercased()]
+        {
+            return alias
+        }
+        return LogLevel(name: bytes)
+    }
+}
