@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "logq",
             dependencies: [
-                "LogqQuery", "LogqCorpus", "LogqIndex",
+                "LogqQuery", "LogqCorpus", "LogqIndex", "LogqParsers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -103,7 +103,8 @@ let package = Package(
         ),
 
         .testTarget(name: "LogqIndexTests", dependencies: ["LogqIndex"], swiftSettings: strictSwift),
-        .testTarget(name: "LogqParsersTests", dependencies: ["LogqParsers"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "LogqParsersTests", dependencies: ["LogqParsers", "LogqCorpus"], swiftSettings: strictSwift),
         .testTarget(name: "LogqQueryTests", dependencies: ["LogqQuery", "LogqIndex"], swiftSettings: strictSwift),
         .testTarget(name: "LogqCorpusTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
         .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),

@@ -5,7 +5,7 @@ import LogqIndex
 public final class CompiledPack: Sendable {
     enum Role: Sendable, Equatable {
         /// Lower priority numbers win when several timestamp captures match.
-        case timestamp(priority: Int, format: TimestampFormat)
+        case timestamp(priority: Int, format: TimestampLayout)
         case level
         case message
         case service

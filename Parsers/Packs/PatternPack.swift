@@ -30,7 +30,7 @@ public struct PatternPack: Sendable {
     /// The service a record gets when the pattern captures none (the input's setting overrides it).
     public let service: String?
     /// Captured fields that hold the event time, tried in order, with their formats.
-    public let timestamps: [(field: String, format: TimestampFormat)]
+    public let timestamps: [(field: String, format: TimestampLayout)]
     /// Level spellings particular to this log (Redis's `*`, MySQL's `System`), beyond the common ones.
     public let levelAliases: [String: LogLevel]
     /// The level when the pattern captures none (or derives it from an HTTP status, below).
@@ -42,7 +42,7 @@ public struct PatternPack: Sendable {
 
     public init(
         name: String, summary: String, kind: Kind, patternFiles: [String] = [], service: String? = nil,
-        timestamps: [(field: String, format: TimestampFormat)] = [("timestamp", .auto)],
+        timestamps: [(field: String, format: TimestampLayout)] = [("timestamp", .auto)],
         levelAliases: [String: LogLevel] = [:], defaultLevel: LogLevel? = nil, levelFromStatus: String? = nil,
         multiline: MultilineSettings? = nil, enrichments: [Enrichment] = []
     ) {

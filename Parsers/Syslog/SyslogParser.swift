@@ -98,11 +98,22 @@ public enum SyslogParser {
         } else {
             scanner.position = afterTime
         }
+        while scanner.peek == UInt8(ascii: " ") { scanner.position += 1 }
         let tagStart = scanner.position
         var appName: Range<Int>?
         var procID: Range<Int>?
         var cursor = scanner.position
-        while cursor < scanner.bytes.count, cursor - tagStart <= 48, Scanner.isTagByte(scanner.bytes[cursor]) {
+        // sysklogd writes tags with one space in them (`syslogd 1.4.1: restart.`, `-- root[2421]:`).
+        var spaces = 0
+        while cursor < scanner.bytes.count, cursor - tagStart <= 48 {
+            let byte = scanner.bytes[cursor]
+            if byte == UInt8(ascii: " "), spaces == 0, cursor > tagStart, cursor + 1 < scanner.bytes.count,
+                Scanner.isTagByte(scanner.bytes[cursor + 1])
+            {
+                spaces += 1
+            } else if !Scanner.isTagByte(byte) {
+                break
+            }
             cursor += 1
         }
         if cursor > tagStart, cursor < scanner.bytes.count {
@@ -179,7 +190,8 @@ private struct Scanner {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-            UInt8(ascii: "/"), UInt8(ascii: "@"):
+            UInt8(ascii: "/"), UInt8(ascii: "@"), UInt8(ascii: "("), UInt8(ascii: ")"):
+            // `sshd(pam_unix)[42]:` — PAM names its module in parentheses.
             return true
         default:
             return false

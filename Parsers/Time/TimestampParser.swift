@@ -3,7 +3,7 @@
 public enum TimestampParser {
     /// Nanoseconds since the epoch, or nil when `bytes` is not (entirely) a timestamp in `format`.
     public static func parse(
-        _ bytes: UnsafeRawBufferPointer, format: TimestampFormat, zone: TimeZoneRule = .utc, reference: Int64 = 0
+        _ bytes: UnsafeRawBufferPointer, format: TimestampLayout, zone: TimeZoneRule = .utc, reference: Int64 = 0
     ) -> Int64? {
         var cursor = Cursor(bytes: bytes)
         cursor.trimTrailingSpaces()
@@ -15,7 +15,7 @@ public enum TimestampParser {
         case .redis: return redis(&cursor, zone: zone)
         case .mysqlLegacy: return mysqlLegacy(&cursor, zone: zone)
         case .auto:
-            for candidate in [TimestampFormat.iso8601, .httpDate, .syslog, .redis, .mysqlLegacy, .epoch] {
+            for candidate in [TimestampLayout.iso8601, .httpDate, .syslog, .redis, .mysqlLegacy, .epoch] {
                 if let value = parse(bytes, format: candidate, zone: zone, reference: reference) { return value }
             }
             return nil
@@ -23,7 +23,7 @@ public enum TimestampParser {
     }
 
     public static func parse(
-        _ text: String, format: TimestampFormat, zone: TimeZoneRule = .utc, reference: Int64 = 0
+        _ text: String, format: TimestampLayout, zone: TimeZoneRule = .utc, reference: Int64 = 0
     ) -> Int64? {
         var text = text
         return text.withUTF8 { parse(UnsafeRawBufferPointer($0), format: format, zone: zone, reference: reference) }

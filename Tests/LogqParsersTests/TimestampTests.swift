@@ -6,7 +6,7 @@ import Testing
     static let instant: Int64 = 1_795_426_867_123_000_000  // 2026-11-23T09:41:07.123Z
 
     @Test(arguments: [
-        ("2026-11-23T09:41:07.123Z", TimestampFormat.iso8601, "UTC"),
+        ("2026-11-23T09:41:07.123Z", TimestampLayout.iso8601, "UTC"),
         ("2026-11-23T17:41:07.123+08:00", .iso8601, "UTC"),
         ("2026-11-23 17:41:07.123", .iso8601, "Asia/Shanghai"),
         ("2026-11-23 04:41:07,123", .iso8601, "America/New_York"),
@@ -17,7 +17,7 @@ import Testing
         ("1795426867.123", .epoch, "UTC"),
         ("1795426867123", .epoch, "UTC"),
     ])
-    func readsEachFormat(text: String, format: TimestampFormat, zone: String) throws {
+    func readsEachFormat(text: String, format: TimestampLayout, zone: String) throws {
         let rule = try #require(TimeZoneRule(identifier: zone))
         #expect(TimestampParser.parse(text, format: format, zone: rule, reference: Self.instant) == Self.instant)
         #expect(TimestampParser.parse(text, format: .auto, zone: rule, reference: Self.instant) == Self.instant)
@@ -45,7 +45,7 @@ import Testing
         let zones = [
             "UTC", "+08:00", "-05:30", "Asia/Shanghai", "America/New_York", "Europe/Berlin", "Australia/Sydney",
         ]
-        let layouts: [(String, TimestampFormat)] = [
+        let layouts: [(String, TimestampLayout)] = [
             ("yyyy-MM-dd HH:mm:ss.SSS", .iso8601), ("yyyy-MM-dd'T'HH:mm:ss.SSSZZZZZ", .iso8601),
             ("dd/MMM/yyyy:HH:mm:ss Z", .httpDate), ("MMM d HH:mm:ss", .syslog), ("d MMM yyyy HH:mm:ss.SSS", .redis),
             ("yyMMdd H:mm:ss", .mysqlLegacy),

@@ -1,5 +1,5 @@
 /// The timestamp spellings the parsers read, without Foundation's `DateFormatter`.
-public enum TimestampFormat: String, Sendable, CaseIterable {
+public enum TimestampLayout: String, Sendable, CaseIterable {
     /// ISO 8601 / RFC 3339 and its relatives: `2026-11-23T09:41:07.123Z`, `2026-11-23T09:41:07+08:00`,
     /// logback's `2026-11-23 09:41:07.123`, Python's `2026-11-23 09:41:07,123`.
     case iso8601
