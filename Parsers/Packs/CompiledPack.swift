@@ -36,7 +36,7 @@ public final class CompiledPack: Sendable {
         if case .grok(let expressions) = pack.kind {
             let compiler = GrokCompiler(library: library)
             for expression in expressions {
-                let pattern = try compiler.compile(expression)
+                let pattern = try compiler.compile(expression, utf: false)
                 compiled.append(pattern)
                 allRoles.append(
                     pattern.captures.map { capture in

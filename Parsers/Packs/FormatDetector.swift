@@ -29,7 +29,7 @@ public enum FormatDetector {
     }
 
     static func score(_ lines: [String], pack: CompiledPack, zone: TimeZoneRule) -> Score {
-        let parser = PackParser(pack, zone: zone)
+        var parser = PackParser(pack, zone: zone)
         var events = 0
         var parsedEvents = 0
         var covered = 0

@@ -20,7 +20,7 @@ public struct RecordDefaults: Sendable {
 extension PackParser {
     /// Parses one line (or joined event) into a record for storage. Nothing is dropped: an unmatched line
     /// is kept whole with `_parse_error` naming the pack.
-    public func record(
+    public mutating func record(
         from line: UnsafeRawBufferPointer, receivedAt: Int64, defaults: RecordDefaults = RecordDefaults()
     ) -> LogRecord {
         let pack = compiled.pack
@@ -58,12 +58,14 @@ extension PackParser {
         return record
     }
 
-    public func record(from line: String, receivedAt: Int64, defaults: RecordDefaults = RecordDefaults()) -> LogRecord {
+    public mutating func record(from line: String, receivedAt: Int64, defaults: RecordDefaults = RecordDefaults()) -> LogRecord {
         var line = line
-        return line.withUTF8 { record(from: UnsafeRawBufferPointer($0), receivedAt: receivedAt, defaults: defaults) }
+        return line.withUTF8 { bytes in
+            record(from: UnsafeRawBufferPointer(bytes), receivedAt: receivedAt, defaults: defaults)
+        }
     }
 
-    private func fill(_ record: inout LogRecord, from bytes: UnsafeRawBufferPointer, defaults: RecordDefaults) {
+    private mutating func fill(_ record: inout LogRecord, from bytes: UnsafeRawBufferPointer, defaults: RecordDefaults) {
         func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
         if let timestamp = parsed.timestamp { record.timestamp = timestamp }
         record.level = parsed.level

@@ -1,8 +1,9 @@
 import LogqIndex
 
-/// Parses lines with one compiled pack. One per worker: it owns the PCRE2 match data and a reusable
-/// `ParsedLine`, so the hot path allocates nothing.
-public final class PackParser {
+/// Parses lines with one compiled pack. One per worker, held in a local variable: it owns the PCRE2
+/// match data and a reusable `ParsedLine`, so the hot path allocates nothing. It is a struct so that
+/// mutating `parsed` costs no dynamic exclusivity check (a class's stored property would, per access).
+public struct PackParser {
     public let compiled: CompiledPack
     public var zone: TimeZoneRule
     public private(set) var parsed = ParsedLine()
@@ -27,7 +28,7 @@ public final class PackParser {
     /// Matches one line (or joined multi-line event) and fills `parsed` with ranges and typed values.
     /// `reference` (the receive time) gives year-less timestamps their year.
     @discardableResult
-    public func parse(_ line: UnsafeRawBufferPointer, reference: Int64 = 0) -> ParsedLine.Outcome {
+    public mutating func parse(_ line: UnsafeRawBufferPointer, reference: Int64 = 0) -> ParsedLine.Outcome {
         parsed.reset()
         var sawLimit = false
         for (expression, matcher) in matchers.enumerated() {
@@ -50,7 +51,7 @@ public final class PackParser {
     }
 
     @inline(__always)
-    private func collect(
+    private mutating func collect(
         _ line: UnsafeRawBufferPointer, matcher: GrokMatcher, roles: [(role: CompiledPack.Role, field: Int)],
         reference: Int64
     ) {

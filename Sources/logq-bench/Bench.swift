@@ -38,6 +38,12 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Measure the store alone and stop (for profiling).")
     var storeOnly = false
 
+    @Flag(help: "Measure parsing alone and stop.")
+    var parsersOnly = false
+
+    @Option(help: "Generated lines per pack for the parsing figures.")
+    var parserLines = 500_000
+
     @Option(help: "A Python with tantivy and chdb installed, to run bench/peers.py (make bench sets it up).")
     var peersPython: String?
 
@@ -52,6 +58,10 @@ struct Bench: AsyncParsableCommand {
         print(
             "logq-bench: \(lines) events, \(connections) TCP connections, \(ProcessInfo.processInfo.activeProcessorCount) cores"
         )
+        let parsing = try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
+        parsing.print()
+        if parsersOnly { return }
+
         let corpus = generateCorpus()
         let rawPath = work + "/corpus.jsonl"
         try Data(corpus.bytes).write(to: URL(fileURLWithPath: rawPath))

@@ -7,7 +7,7 @@ struct PatternsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patterns",
         abstract: "List, try and detect the parsing packs (grok patterns, JSON lines, syslog).",
-        subcommands: [List.self, Test.self, Detect.self]
+        subcommands: [List.self, Show.self, Test.self, Detect.self]
     )
 
     /// Options shared by the subcommands: extra pattern files, and the zone of zone-less timestamps.
@@ -61,6 +61,34 @@ struct PatternsCommand: ParsableCommand {
         }
     }
 
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a pack's expressions, the PCRE2 regex each expands to, and its settings.")
+
+        @Argument(help: "The pack (see `logq patterns list`).")
+        var pack: String
+
+        @OptionGroup var common: Common
+
+        func run() throws {
+            let compiled = try common.pack(pack, library: try common.library())
+            print("\(compiled.pack.name): \(compiled.pack.summary)")
+            if let multiline = compiled.pack.multiline {
+                print(
+                    "multiline: pattern /\(multiline.pattern)/ negate \(multiline.negate) match \(multiline.match) "
+                        + "max_lines \(multiline.maxLines)" + (multiline.leadPattern.map { " lead /\($0)/" } ?? ""))
+            }
+            print("timestamps: " + compiled.pack.timestamps.map { "\($0.field) (\($0.format.rawValue))" }.joined(separator: ", "))
+            for pattern in compiled.patterns {
+                print("\nexpression: \(pattern.expression)")
+                print("fields: " + zip(pattern.captures, pattern.captures.indices).map { capture, _ in
+                    capture.type == .string ? capture.field : "\(capture.field):\(capture.type.rawValue)"
+                }.joined(separator: " "))
+                print("regex: \(pattern.expandedRegex)")
+            }
+        }
+    }
+
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Parse one line with a pack and print the record's fields, or where the pattern fails.",
@@ -79,7 +107,7 @@ struct PatternsCommand: ParsableCommand {
         func run() throws {
             let library = try common.library()
             let compiled = try common.pack(pack, library: library)
-            let parser = PackParser(compiled, zone: try common.timeZone())
+            var parser = PackParser(compiled, zone: try common.timeZone())
             let now = Int64(Date().timeIntervalSince1970 * 1e9)
             let record = parser.record(from: line, receivedAt: now)
             let failed = record.fields.first { $0.name == "_parse_error" }

@@ -38,7 +38,7 @@ import Testing
         let pack = try #require(BuiltinPacks.named(name))
         let compiled = try CompiledPack(pack: pack, library: Self.library)
         let zone = try #require(TimeZoneRule(identifier: fixture["zone"] as? String ?? "UTC"))
-        let parser = PackParser(compiled, zone: zone)
+        var parser = PackParser(compiled, zone: zone)
         let reference = try #require(TimestampParser.parse(fixture["reference"] as! String, format: .iso8601))
         let cases = fixture["cases"] as! [[String: Any]]
         for (number, testCase) in cases.enumerated() {
@@ -72,23 +72,23 @@ import Testing
             }
         }
         if let lines = fixture["file"] as? [String] {
-            try checkJoining(lines, pack: pack, parser: parser, fixture: fixture, reference: reference)
+            try checkJoining(lines, pack: pack, parser: &parser, fixture: fixture, reference: reference)
         }
     }
 
     func checkJoining(
-        _ lines: [String], pack: PatternPack, parser: PackParser, fixture: [String: Any], reference: Int64
+        _ lines: [String], pack: PatternPack, parser: inout PackParser, fixture: [String: Any], reference: Int64
     ) throws {
         let settings = try #require(pack.multiline)
         var joiner = try MultilineJoiner(settings: settings)
-        var records: [LogRecord] = []
-        let collect = { (event: MultilineJoiner.Event) in
-            records.append(parser.record(from: event.bytes, receivedAt: reference))
-        }
+        var events: [[UInt8]] = []
         for line in lines {
-            line.utf8.withContiguousStorageIfAvailable { joiner.append(UnsafeRawBufferPointer($0), emit: collect) }
+            Array(line.utf8).withUnsafeBytes { bytes in joiner.append(bytes) { events.append(Array($0.bytes)) } }
         }
-        joiner.flush(emit: collect)
+        joiner.flush { events.append(Array($0.bytes)) }
+        let records = events.map { event in
+            event.withUnsafeBytes { parser.record(from: $0, receivedAt: reference) }
+        }
         #expect(records.count == fixture["events"] as? Int, "\(pack.name): events")
         let unparsed = records.filter { $0.fields.contains { $0.name == "_parse_error" } }.count
         #expect(unparsed == fixture["file_unparsed"] as? Int ?? 0, "\(pack.name): unparsed events")

@@ -77,7 +77,7 @@ import Testing
         let header = rows[0]
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }
         #expect(FormatDetector.rank(lines, packs: Self.packs).first?.pack == "syslog")
-        let parser = PackParser(Self.packs.first { $0.pack.name == "syslog" }!)
+        var parser = PackParser(Self.packs.first { $0.pack.name == "syslog" }!)
         let reference = try #require(TimestampParser.parse("2026-11-23T00:00:00Z", format: .iso8601))
         var agree = 0
         var firstDisagreement: String?
@@ -130,7 +130,7 @@ import Testing
             #expect(best.pack == wanted, "\(name): detected \(best.pack)")
             #expect(best.coverage == 1, "\(name): \(best)")
             let compiled = try #require(Self.packs.first { $0.pack.name == wanted })
-            let parser = PackParser(compiled)
+            var parser = PackParser(compiled)
             let service = String(name.prefix { $0 != "." })
             let defaults = RecordDefaults(pathService: service)
             func take(_ bytes: UnsafeRawBufferPointer) {
