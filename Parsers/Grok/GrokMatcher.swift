@@ -3,6 +3,9 @@
 public final class GrokMatcher {
     public let pattern: GrokPattern
     let matcher: PCRE2Matcher
+    // The group number of each capture, apart from the capture structs (which hold Strings that the hot
+    // path would otherwise retain and release).
+    private let groups: [Int]
 
     public enum Outcome: Equatable {
         case matched
@@ -15,6 +18,7 @@ public final class GrokMatcher {
     public init(pattern: GrokPattern, limits: MatchLimits = .standard) {
         self.pattern = pattern
         matcher = PCRE2Matcher(regex: pattern.regex, limits: limits)
+        groups = pattern.captures.map(\.group)
     }
 
     @inline(__always)
@@ -31,7 +35,7 @@ public final class GrokMatcher {
     /// empty: grok sets no field for an empty capture.
     @inline(__always)
     public func range(ofCapture index: Int) -> Range<Int>? {
-        guard let range = matcher.groupRange(pattern.captures[index].group), !range.isEmpty else { return nil }
+        guard let range = matcher.groupRange(groups[index]), !range.isEmpty else { return nil }
         return range
     }
 

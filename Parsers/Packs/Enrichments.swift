@@ -28,6 +28,7 @@ enum SQLTables {
 /// `Caused by: java.net.ConnectException: …`.
 enum JavaException {
     static func firstName(in message: String) -> String? {
+        guard message.utf8.contains(UInt8(ascii: "\n")) else { return nil }
         for line in message.split(separator: "\n").dropFirst() {
             var text = line.drop { $0 == " " || $0 == "\t" }
             if text.hasPrefix("Caused by: ") { text = text.dropFirst("Caused by: ".count) }

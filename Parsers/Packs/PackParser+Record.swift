@@ -58,14 +58,17 @@ extension PackParser {
         return record
     }
 
-    public mutating func record(from line: String, receivedAt: Int64, defaults: RecordDefaults = RecordDefaults()) -> LogRecord {
+    public mutating func record(
+        from line: String, receivedAt: Int64, defaults: RecordDefaults = RecordDefaults()
+    ) -> LogRecord {
         var line = line
         return line.withUTF8 { bytes in
             record(from: UnsafeRawBufferPointer(bytes), receivedAt: receivedAt, defaults: defaults)
         }
     }
 
-    private mutating func fill(_ record: inout LogRecord, from bytes: UnsafeRawBufferPointer, defaults: RecordDefaults) {
+    private mutating func fill(_ record: inout LogRecord, from bytes: UnsafeRawBufferPointer, defaults: RecordDefaults)
+    {
         func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
         if let timestamp = parsed.timestamp { record.timestamp = timestamp }
         record.level = parsed.level

@@ -10,6 +10,11 @@ public struct PackParser {
     public private(set) var statistics = Statistics()
     private let matchers: [GrokMatcher]
     private let keyValues: Bool
+    // Copied out of `compiled` once: reading them through the pack struct would retain its arrays per line.
+    private let roles: [[(role: CompiledPack.Role, field: Int)]]
+    private let levelFromStatusField: Int
+    private let defaultLevel: LogLevel?
+    private let levelAliases: [String: LogLevel]
 
     /// Counts since this parser was made; the server sums them across workers.
     public struct Statistics: Sendable, Equatable {
@@ -23,6 +28,10 @@ public struct PackParser {
         self.zone = zone
         matchers = compiled.patterns.map { GrokMatcher(pattern: $0, limits: limits) }
         keyValues = compiled.pack.enrichments.contains(.keyValuePairs)
+        roles = compiled.roles
+        levelFromStatusField = compiled.levelFromStatusField ?? -1
+        defaultLevel = compiled.pack.defaultLevel
+        levelAliases = compiled.levelAliases
     }
 
     /// Matches one line (or joined multi-line event) and fills `parsed` with ranges and typed values.
@@ -34,7 +43,7 @@ public struct PackParser {
         for (expression, matcher) in matchers.enumerated() {
             switch matcher.match(line) {
             case .matched:
-                collect(line, matcher: matcher, roles: compiled.roles[expression], reference: reference)
+                collect(line, matcher: matcher, expression: expression, reference: reference)
                 if keyValues, let message = parsed.message { KeyValueScanner.scan(line, in: message, into: &parsed) }
                 parsed.outcome = .parsed(expression: expression)
                 statistics.parsed += 1
@@ -52,9 +61,9 @@ public struct PackParser {
 
     @inline(__always)
     private mutating func collect(
-        _ line: UnsafeRawBufferPointer, matcher: GrokMatcher, roles: [(role: CompiledPack.Role, field: Int)],
-        reference: Int64
+        _ line: UnsafeRawBufferPointer, matcher: GrokMatcher, expression: Int, reference: Int64
     ) {
+        let roles = self.roles[expression]
         var timestampPriority = Int.max
         var statusLevel: LogLevel?
         for index in roles.indices {
@@ -86,21 +95,19 @@ public struct PackParser {
                 case .int: value = .int(NumberText.leadingInteger(bytes))
                 case .float: value = .float(NumberText.leadingDouble(bytes))
                 }
-                if field == compiled.levelFromStatusField {
+                if field == levelFromStatusField {
                     let status = NumberText.leadingInteger(bytes)
                     statusLevel = status >= 500 ? .error : status >= 400 ? .warn : .info
                 }
                 parsed.fields.append(.init(field: field, nameRange: 0..<0, range: range, value: value))
             }
         }
-        if parsed.level == nil { parsed.level = statusLevel ?? compiled.pack.defaultLevel }
+        if parsed.level == nil { parsed.level = statusLevel ?? defaultLevel }
     }
 
     @inline(__always)
     private func level(_ bytes: UnsafeRawBufferPointer) -> LogLevel? {
-        if !compiled.levelAliases.isEmpty,
-            let alias = compiled.levelAliases[String(decoding: bytes, as: UTF8.self).lowercased()]
-        {
+        if !levelAliases.isEmpty, let alias = levelAliases[String(decoding: bytes, as: UTF8.self).lowercased()] {
             return alias
         }
         return LogLevel(name: bytes)

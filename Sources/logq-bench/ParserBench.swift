@@ -12,6 +12,7 @@ struct ParserFigures {
         let megabytes: Double
         let linesPerSecond: Double
         let recordsPerSecond: Double
+        let matchOnlyLinesPerSecond: Double
         let pcre2grepLinesPerSecond: Double?
     }
 
@@ -48,18 +49,36 @@ struct ParserFigures {
             let path = "\(work)/\(name).log"
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let compiled = try CompiledPack(pack: BuiltinPacks.named(name)!, library: library)
-            let (linesPerSecond, recordsPerSecond) = try timeParsing(bytes, compiled: compiled)
-            let regex = compiled.patterns[0].expandedRegex
+            let ranges = lineRanges(bytes)
+            var parser = PackParser(compiled)
+            let matcher = GrokMatcher(pattern: compiled.patterns[0])
+            // The machine's speed drifts by 2x over seconds: the three measurements take turns, round after
+            // round, and each keeps its best, so that all three see the same fast and slow moments.
+            var parse = Double.infinity
+            var match = Double.infinity
+            var grep: Double? = .infinity
+            for _ in 0..<rounds {
+                parse = min(parse, try timeParsing(bytes, ranges: ranges, parser: &parser))
+                match = min(match, timeMatching(bytes, ranges: ranges, matcher: matcher))
+                if let seconds = grep {
+                    grep = timePcre2grep(regex: compiled.patterns[0].expandedRegex, path: path, lines: ranges.count)
+                        .map { min(seconds, $0) }
+                }
+            }
             figures.packs.append(
                 PackFigure(
                     pack: name, lines: linesPerPack, megabytes: Double(bytes.count) / 1e6,
-                    linesPerSecond: linesPerSecond, recordsPerSecond: recordsPerSecond,
-                    pcre2grepLinesPerSecond: timePcre2grep(regex: regex, path: path, lines: linesPerPack)))
+                    linesPerSecond: Double(ranges.count) / parse,
+                    recordsPerSecond: timeRecords(bytes, ranges: ranges, parser: &parser),
+                    matchOnlyLinesPerSecond: Double(ranges.count) / match,
+                    pcre2grepLinesPerSecond: grep.map { Double(ranges.count) / $0 }))
         }
         (figures.joinLinesPerSecond, figures.joinLines, figures.joinEvents) = try timeJoining(
             springWithTraces, settings: BuiltinPacks.named("springboot")!.multiline!)
         return figures
     }
+
+    static let rounds = Int(ProcessInfo.processInfo.environment["LOGQ_BENCH_ROUNDS"] ?? "") ?? 9
 
     static func lineRanges(_ bytes: [UInt8]) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
@@ -71,62 +90,76 @@ struct ParserFigures {
         return ranges
     }
 
-    /// Best of three passes of `parse` (ranges and typed values), then one pass building full records.
-    static func timeParsing(_ bytes: [UInt8], compiled: CompiledPack) throws -> (Double, Double) {
-        let ranges = lineRanges(bytes)
-        var parser = PackParser(compiled)
-        var best = Double.infinity
-        var checksum = 0
+    /// One pass of `parse` (ranges and typed values) over every line, in seconds.
+    static func timeParsing(_ bytes: [UInt8], ranges: [Range<Int>], parser: inout PackParser) throws -> Double {
         try bytes.withUnsafeBytes { buffer in
-            for _ in 0..<3 {
-                var parsed = 0
-                let started = DispatchTime.now().uptimeNanoseconds
-                for range in ranges {
-                    if case .parsed = parser.parse(UnsafeRawBufferPointer(rebasing: buffer[range])) {
-                        parsed += 1
-                        checksum &+= parser.parsed.fields.count
-                    }
-                }
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-                guard parsed == ranges.count else {
-                    throw BenchError("\(compiled.pack.name) parsed \(parsed) of \(ranges.count) generated lines")
+            var parsed = 0
+            var checksum = 0
+            let started = DispatchTime.now().uptimeNanoseconds
+            for range in ranges {
+                if case .parsed = parser.parse(UnsafeRawBufferPointer(rebasing: buffer[range])) {
+                    parsed += 1
+                    checksum &+= parser.parsed.fields.count
                 }
             }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            guard parsed == ranges.count else {
+                throw BenchError("\(parser.compiled.pack.name) parsed \(parsed) of \(ranges.count) generated lines")
+            }
+            if checksum == 42 { Swift.print("") }  // keeps the work observable
+            return seconds
         }
+    }
+
+    /// Full records, Strings and all, per second (what storing costs on top of parsing).
+    static func timeRecords(_ bytes: [UInt8], ranges: [Range<Int>], parser: inout PackParser) -> Double {
+        var checksum = 0
         let started = DispatchTime.now().uptimeNanoseconds
         bytes.withUnsafeBytes { buffer in
             for range in ranges {
-                checksum &+= parser.record(from: UnsafeRawBufferPointer(rebasing: buffer[range]), receivedAt: 0).fields.count
+                checksum &+=
+                    parser.record(from: UnsafeRawBufferPointer(rebasing: buffer[range]), receivedAt: 0)
+                    .fields.count
             }
         }
-        let recordSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if checksum == 42 { Swift.print("") }  // keeps the work observable
-        return (Double(ranges.count) / best, Double(ranges.count) / recordSeconds)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if checksum == 42 { Swift.print("") }
+        return Double(ranges.count) / seconds
     }
 
-    /// `pcre2grep -c` with JIT (its default), in byte mode as the packs match, best of three; nil when it
-    /// is not installed.
+    /// One pass of the regex alone, through our binding: what the pack adds is the rest of `parse`.
+    static func timeMatching(_ bytes: [UInt8], ranges: [Range<Int>], matcher: GrokMatcher) -> Double {
+        bytes.withUnsafeBytes { buffer in
+            let started = DispatchTime.now().uptimeNanoseconds
+            var matched = 0
+            for range in ranges where matcher.match(UnsafeRawBufferPointer(rebasing: buffer[range])) == .matched {
+                matched += 1
+            }
+            if matched == 42 { Swift.print("") }
+            return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        }
+    }
+
+    /// One run of `pcre2grep -c` with JIT (its default), in byte mode as the packs match, in seconds; nil
+    /// when it is not installed or does not match every line.
     static func timePcre2grep(regex: String, path: String, lines: Int) -> Double? {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pcre2grep") else { return nil }
-        var best = Double.infinity
-        for _ in 0..<3 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/pcre2grep")
-            process.arguments = ["-c", "--", regex, path]
-            let output = Pipe()
-            process.standardOutput = output
-            let started = DispatchTime.now().uptimeNanoseconds
-            guard (try? process.run()) != nil else { return nil }
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-            let count = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-            if count != lines {
-                Swift.print("pcre2grep matched \(count ?? -1) of \(lines) lines; its figure is not comparable")
-                return nil
-            }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pcre2grep")
+        process.arguments = ["-c", "--", regex, path]
+        let output = Pipe()
+        process.standardOutput = output
+        let started = DispatchTime.now().uptimeNanoseconds
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let count = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard count == lines else {
+            Swift.print("pcre2grep matched \(count ?? -1) of \(lines) lines; its figure is not comparable")
+            return nil
         }
-        return Double(lines) / best
+        return seconds
     }
 
     static func timeJoining(_ bytes: [UInt8], settings: MultilineSettings) throws -> (Double, Int, Int) {
@@ -149,12 +182,14 @@ struct ParserFigures {
     }
 
     func print() {
-        Swift.print("\nparsing, one core, generated lines (every field extracted and typed), against pcre2grep -c (JIT):")
+        Swift.print(
+            "\nparsing, one core, generated lines (every field extracted and typed), against pcre2grep -c (JIT):")
         for figure in packs {
             let grep = figure.pcre2grepLinesPerSecond
             Swift.print(
                 "  \(pad(figure.pack, 13)) \(String(format: "%.2f", figure.linesPerSecond / 1e6))M lines/s "
                     + "(\(String(format: "%.0f", figure.megabytes / (Double(figure.lines) / figure.linesPerSecond))) MB/s; "
+                    + "regex alone \(String(format: "%.2f", figure.matchOnlyLinesPerSecond / 1e6))M/s; "
                     + "full records with Strings \(String(format: "%.2f", figure.recordsPerSecond / 1e6))M/s); "
                     + "pcre2grep \(grep.map { String(format: "%.2f", $0 / 1e6) + "M lines/s" } ?? "n/a"); "
                     + "ratio \(grep.map { String(format: "%.2f", figure.linesPerSecond / $0) } ?? "n/a") (target >= 0.33, "

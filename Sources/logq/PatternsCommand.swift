@@ -78,12 +78,16 @@ struct PatternsCommand: ParsableCommand {
                     "multiline: pattern /\(multiline.pattern)/ negate \(multiline.negate) match \(multiline.match) "
                         + "max_lines \(multiline.maxLines)" + (multiline.leadPattern.map { " lead /\($0)/" } ?? ""))
             }
-            print("timestamps: " + compiled.pack.timestamps.map { "\($0.field) (\($0.format.rawValue))" }.joined(separator: ", "))
+            print(
+                "timestamps: "
+                    + compiled.pack.timestamps.map { "\($0.field) (\($0.format.rawValue))" }.joined(separator: ", "))
             for pattern in compiled.patterns {
                 print("\nexpression: \(pattern.expression)")
-                print("fields: " + zip(pattern.captures, pattern.captures.indices).map { capture, _ in
-                    capture.type == .string ? capture.field : "\(capture.field):\(capture.type.rawValue)"
-                }.joined(separator: " "))
+                print(
+                    "fields: "
+                        + zip(pattern.captures, pattern.captures.indices).map { capture, _ in
+                            capture.type == .string ? capture.field : "\(capture.field):\(capture.type.rawValue)"
+                        }.joined(separator: " "))
                 print("regex: \(pattern.expandedRegex)")
             }
         }
