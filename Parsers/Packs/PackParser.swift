@@ -21,6 +21,8 @@ public struct PackParser {
         public var parsed = 0
         public var unmatched = 0
         public var limitExceeded = 0
+
+        public init() {}
     }
 
     public init(_ compiled: CompiledPack, zone: TimeZoneRule = .utc, limits: MatchLimits = .standard) {

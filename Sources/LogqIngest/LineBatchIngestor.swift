@@ -10,7 +10,9 @@ public struct LineBatchIngestor {
     public static let defaultMaxBatchesInFlight = 16
 
     let store: LogStore
-    let decoder: LineDecoder
+    private var maker: LineRecordMaker
+    private let counters: ParseCounters?
+    private var reported = PackParser.Statistics()
     let maxBatchesInFlight: Int
     private var framer = LineFramer()
     private var inFlight: [(ticket: CommitTicket, lines: Int)] = []
@@ -20,32 +22,51 @@ public struct LineBatchIngestor {
     public private(set) var durable = 0
 
     public init(store: LogStore, decoder: LineDecoder, maxBatchesInFlight: Int = defaultMaxBatchesInFlight) {
+        self.init(store: store, maker: LineRecordMaker(decoder: decoder), maxBatchesInFlight: maxBatchesInFlight)
+    }
+
+    public init(
+        store: LogStore, maker: LineRecordMaker, counters: ParseCounters? = nil,
+        maxBatchesInFlight: Int = defaultMaxBatchesInFlight
+    ) {
         self.store = store
-        self.decoder = decoder
+        self.maker = maker
+        self.counters = counters
         self.maxBatchesInFlight = maxBatchesInFlight
     }
 
     public mutating func feed(_ buffer: ByteBuffer) async throws {
         let now = currentTimeNanoseconds()
         var records: [LogRecord] = []
-        let decoder = self.decoder
+        var maker = self.maker
         buffer.withUnsafeReadableBytes { bytes in
             framer.feed(bytes) { line, length in
-                records.append(decoder.decode(line, receivedAt: now, originalLength: length))
+                records.append(maker.record(line, receivedAt: now, originalLength: length))
             }
         }
+        self.maker = maker
+        reportStatistics()
         try await submit(records)
     }
 
     /// The sender is done: stores a last line without a newline and waits until everything is durable.
     public mutating func finish() async throws {
         var last: [LogRecord] = []
-        let decoder = self.decoder
+        var maker = self.maker
         framer.finish { line, length in
-            last.append(decoder.decode(line, receivedAt: currentTimeNanoseconds(), originalLength: length))
+            last.append(maker.record(line, receivedAt: currentTimeNanoseconds(), originalLength: length))
         }
+        self.maker = maker
+        reportStatistics()
         try await submit(last)
         while !inFlight.isEmpty { try await waitForOldest() }
+    }
+
+    private mutating func reportStatistics() {
+        guard let counters else { return }
+        let now = maker.statistics
+        counters.add(now.since(reported))
+        reported = now
     }
 
     private mutating func submit(_ records: [LogRecord]) async throws {

@@ -5,7 +5,8 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// TCP listener for newline-delimited JSON or plain text (port 5170 by default).
+/// TCP listener for newline-delimited JSON or plain text (port 5170 by default), or lines of one kind
+/// parsed by a pattern pack (`tcp.parser`).
 ///
 /// Each connection is read as an async sequence of buffers through a `LineBatchIngestor`: one store batch
 /// per buffer, a bounded window of batches waiting for their fsync.
@@ -13,7 +14,8 @@ public struct TCPLineListener: Service {
     public let host: String
     public let port: Int
     let store: LogStore
-    let decoder: LineDecoder
+    let makeRecordMaker: @Sendable () -> LineRecordMaker
+    let counters: ParseCounters?
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
 
@@ -21,14 +23,18 @@ public struct TCPLineListener: Service {
         host: String,
         port: Int,
         store: LogStore,
-        decoder: LineDecoder = LineDecoder(source: "tcp"),
+        makeRecordMaker: @escaping @Sendable () -> LineRecordMaker = {
+            LineRecordMaker(decoder: LineDecoder(source: "tcp"))
+        },
+        counters: ParseCounters? = nil,
         logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.host = host
         self.port = port
         self.store = store
-        self.decoder = decoder
+        self.makeRecordMaker = makeRecordMaker
+        self.counters = counters
         self.logger = logger
         self.onBound = onBound
     }
@@ -64,7 +70,7 @@ public struct TCPLineListener: Service {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
-        var ingestor = LineBatchIngestor(store: store, decoder: decoder)
+        var ingestor = LineBatchIngestor(store: store, maker: makeRecordMaker(), counters: counters)
         do {
             try await connection.executeThenClose { inbound, _ in
                 for try await buffer in inbound { try await ingestor.feed(buffer) }

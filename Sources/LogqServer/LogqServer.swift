@@ -25,9 +25,10 @@ public struct LogqServer {
             directory: configuration.dataDirectory, options: configuration.storeOptions, logger: logger)
         let ready = ReadinessReporter(readyFile: readyFile, logger: logger)
 
+        let counters = ParseCounters()
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
-        SearchAPI(store: store).register(on: router)
+        SearchAPI(store: store, parseCounters: counters).register(on: router)
         IngestAPI(store: store).register(on: router)
         let http = Application(
             router: router,
@@ -37,9 +38,15 @@ public struct LogqServer {
             onServerRunning: { channel in ready.bound(.http, port: channel.localAddress?.port ?? 0) },
             logger: logger
         )
+        let zone = TimeZoneRule(identifier: configuration.timeZone) ?? .utc
+        let tcpPack = try configuration.compileTCPParser()
         let tcp = TCPLineListener(
             host: configuration.tcpAddress.host, port: configuration.tcpAddress.port, store: store,
-            logger: logger, onBound: { ready.bound(.tcp, port: $0) })
+            makeRecordMaker: {
+                guard let tcpPack else { return LineRecordMaker(decoder: LineDecoder(source: "tcp")) }
+                return LineRecordMaker(pack: tcpPack, zone: zone, defaults: RecordDefaults(source: "tcp"))
+            },
+            counters: counters, logger: logger, onBound: { ready.bound(.tcp, port: $0) })
 
         // Services stop in reverse order: listeners first, the store last, so what they took is committed.
         let group = ServiceGroup(

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import LogqIndex
+import LogqParsers
 import LogqQuery
 
 /// The search routes of the HTTP API. See docs/api.md.
 struct SearchAPI {
     let store: LogStore
+    let parseCounters: ParseCounters
     static let maxLimit = 1_000_000
 
     func register(on router: Router<BasicRequestContext>) {
@@ -13,7 +15,13 @@ struct SearchAPI {
         router.get("/api/v1/count") { request, _ in try count(request) }
         router.get("/api/v1/stats") { _, _ in
             let statistics = store.statistics()
-            let data = try JSONEncoder().encode(statistics)
+            var object =
+                try JSONSerialization.jsonObject(with: JSONEncoder().encode(statistics)) as? [String: Any] ?? [:]
+            let parsing = parseCounters.snapshot
+            object["parsing"] = [
+                "parsed": parsing.parsed, "unmatched": parsing.unmatched, "limitExceeded": parsing.limitExceeded,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,5 +1,6 @@
 import Foundation
 import LogqIndex
+import LogqParsers
 import Yams
 
 /// Everything `logqd` can be told, with the embedded defaults of `make run`. See docs/configuration.md.
@@ -11,6 +12,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var flushAgeSeconds = 30
     public var compression = CompressionCodec.zstd
     public var zstdLevel: Int32 = 3
+    /// The pack that parses TCP lines; nil keeps the default (JSON objects decoded, other lines as text).
+    public var tcpParser: String?
+    /// Grok pattern files or directories loaded after the built-ins (they may override them).
+    public var patternPaths: [String] = []
+    /// The zone of timestamps that carry none (logback, syslog, MySQL).
+    public var timeZone = "UTC"
 
     public init() {}
 
@@ -84,13 +91,30 @@ extension ServerConfiguration {
                     problems.append("data: must be a path")
                 }
             case "http", "tcp":
+                let allowed: Set<String> = key == "http" ? ["address"] : ["address", "parser"]
                 guard let section = value as? [String: Any], let text = section["address"] as? String,
-                    let address = ListenAddress(parsing: text), section.count == 1
+                    let address = ListenAddress(parsing: text), Set(section.keys).isSubset(of: allowed)
                 else {
-                    problems.append("\(key): must be a mapping with one key, address: HOST:PORT")
+                    problems.append(
+                        "\(key): must be a mapping with address: HOST:PORT"
+                            + (key == "tcp" ? " and optionally parser: PACK" : ""))
                     continue
                 }
                 if key == "http" { configuration.httpAddress = address } else { configuration.tcpAddress = address }
+                if key == "tcp", let parser = section["parser"] {
+                    if let name = parser as? String, BuiltinPacks.named(name) != nil {
+                        configuration.tcpParser = name
+                    } else {
+                        problems.append(
+                            "tcp.parser: must name a pack: " + BuiltinPacks.all.map(\.name).joined(separator: ", "))
+                    }
+                }
+            case "parsers":
+                guard let section = value as? [String: Any] else {
+                    problems.append("parsers: must be a mapping")
+                    continue
+                }
+                configuration.apply(parsers: section, problems: &problems)
             case "store":
                 guard let section = value as? [String: Any] else {
                     problems.append("store: must be a mapping")
@@ -98,11 +122,55 @@ extension ServerConfiguration {
                 }
                 configuration.apply(store: section, problems: &problems)
             default:
-                problems.append("\(key): unknown key (known: data, http, tcp, store)")
+                problems.append("\(key): unknown key (known: data, http, tcp, store, parsers)")
+            }
+        }
+        if problems.isEmpty {
+            // A pattern file PCRE2 rejects is reported now, with its file and line, not at the first line.
+            do {
+                _ = try configuration.compileTCPParser()
+            } catch {
+                problems.append("parsers.patterns: \(error)")
             }
         }
         guard problems.isEmpty else { throw ConfigurationError(file: file, problems: problems.sorted()) }
         return configuration
+    }
+
+    private mutating func apply(parsers section: [String: Any], problems: inout [String]) {
+        for (key, value) in section {
+            switch key {
+            case "patterns":
+                if let paths = value as? [String] {
+                    patternPaths = paths
+                } else if let path = value as? String {
+                    patternPaths = [path]
+                } else {
+                    problems.append("parsers.patterns: must be a path or a list of paths")
+                }
+            case "time_zone":
+                if let zone = value as? String, TimeZoneRule(identifier: zone) != nil {
+                    timeZone = zone
+                } else {
+                    problems.append("parsers.time_zone: must be UTC, an offset such as +08:00, or an IANA zone name")
+                }
+            default:
+                problems.append("parsers.\(key): unknown key (known: patterns, time_zone)")
+            }
+        }
+    }
+
+    /// The compiled pack for TCP lines, nil for the default decoding. Loads the operator's pattern files.
+    func compileTCPParser() throws(GrokError) -> CompiledPack? {
+        let library = try BuiltinPacks.library(extraPaths: patternPaths)
+        // Every definition of the operator's files must compile, used or not: a mistake is found at
+        // start-up, not when a pack first needs it.
+        let compiler = GrokCompiler(library: library)
+        for name in library.names where library[name]?.location.file.hasPrefix("builtin:") == false {
+            _ = try compiler.compile("%{\(name)}")
+        }
+        guard let name = tcpParser, let pack = BuiltinPacks.named(name) else { return nil }
+        return try CompiledPack(pack: pack, library: library)
     }
 
     private mutating func apply(store section: [String: Any], problems: inout [String]) {
