@@ -69,18 +69,24 @@ extension PackParser {
 
     private mutating func fill(_ record: inout LogRecord, from bytes: UnsafeRawBufferPointer, defaults: RecordDefaults)
     {
-        func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        // Rebased to a contiguous buffer: decoding a Slice would take String's generic, appending path.
+        func string(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
         if let timestamp = parsed.timestamp { record.timestamp = timestamp }
         record.level = parsed.level
         if defaults.service == nil, let service = parsed.service { record.service = string(service) }
         if let host = parsed.host { record.host = string(host) }
         if let message = parsed.message { record.message = string(message) }
-        var seen: Set<String> = ["timestamp", "level", "service", "host", "message"]
         var fields: [Field] = []
         fields.reserveCapacity(parsed.fields.count + 2)
+        // A handful of fields per line: a linear scan beats hashing every name into a Set.
+        func isNew(_ name: String) -> Bool {
+            !Self.columnNames.contains(name) && !fields.contains { $0.name == name }
+        }
         for field in parsed.fields {
             let name = field.field >= 0 ? compiled.fieldNames[field.field] : string(field.nameRange)
-            guard seen.insert(name).inserted else { continue }
+            guard isNew(name) else { continue }
             switch field.value {
             case .text: fields.append(Field(name, .string(string(field.range))))
             case .int(let number): fields.append(Field(name, .int(number)))
@@ -97,12 +103,12 @@ extension PackParser {
                 continue
             case .sqlTables:
                 let tables = SQLTables.names(in: record.message)
-                if let first = tables.first, seen.insert("table").inserted {
+                if let first = tables.first, isNew("table") {
                     fields.append(Field("table", .string(first)))
                     fields.append(Field("tables", .string(tables.joined(separator: ","))))
                 }
             case .javaException:
-                if let exception = JavaException.firstName(in: record.message), seen.insert("exception").inserted {
+                if let exception = JavaException.firstName(in: record.message), isNew("exception") {
                     fields.append(Field("exception", .string(exception)))
                 }
             }
@@ -121,7 +127,9 @@ extension PackParser {
             record.fields = markers + [Field("_parse_error", .string(compiled.pack.name))]
             return record
         }
-        func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        func string(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
         if let timestamp = message.timestamp { record.timestamp = timestamp }
         if let severity = message.severity { record.level = LogLevel(syslogSeverity: severity) }
         if defaults.service == nil, let app = message.appName { record.service = string(app) }
@@ -142,6 +150,8 @@ extension PackParser {
         record.fields = fields + markers
         return record
     }
+
+    static let columnNames = ["timestamp", "level", "service", "host", "message"]
 
     static func text(_ bytes: UnsafeRawBufferPointer, markers: inout [Field]) -> String {
         if let valid = String(validating: bytes, as: UTF8.self) { return valid }
