@@ -17,7 +17,7 @@ public struct LineDecoder: Sendable {
         self.source = source
     }
 
-    static let timeKeys = ["@timestamp", "timestamp", "time", "ts"]
+    static let timeKeys = ["@timestamp", "timestamp", "time", "ts", "_time"]
     static let levelKeys = ["level", "severity", "log.level", "levelname"]
     static let messageKeys = ["message", "msg"]
     static let serviceKeys = ["service", "service.name", "app"]
@@ -101,6 +101,11 @@ public struct LineDecoder: Sendable {
                 }
                 if Self.hostKeys.contains(key), !text.isEmpty {
                     record.host = text
+                    continue
+                }
+                // What `logq -o json` and `logq ingest` write, so that records travel back unchanged.
+                if key == "source", !text.isEmpty {
+                    record.source = text
                     continue
                 }
             }

@@ -159,3 +159,40 @@ extension PackParser {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
+
+extension RecordDefaults {
+    /// File names that say nothing of the service: the folder names it instead (`nginx/access.log`).
+    static let genericNames: Set<String> = [
+        "access", "error", "app", "application", "server", "out", "stdout", "stderr", "messages", "syslog",
+        "catalina", "main", "log", "slow", "slow-query", "mysql-slow", "debug", "info", "current",
+    ]
+
+    /// The service a log file's path suggests: its name without rotation and compression suffixes or
+    /// the extension (`/var/log/order/order-service.log.1.gz` → `order-service`), or its folder's
+    /// name when the file's name is generic (`/var/log/nginx/access.log` → `nginx`).
+    public static func service(fromPath path: String) -> String? {
+        let components = path.split(separator: "/").map(String.init)
+        guard var name = components.last else { return nil }
+        var changed = true
+        while changed {
+            changed = false
+            for suffix in [".gz", ".zst", ".bz2", ".xz", ".log", ".txt", ".jsonl", ".json", ".out"]
+            where name.hasSuffix(suffix) && name.count > suffix.count {
+                name.removeLast(suffix.count)
+                changed = true
+            }
+            // Rotation: `.1`, `-20261123`, `.2026-11-23`.
+            if let separator = name.lastIndex(where: { $0 == "." || $0 == "-" || $0 == "_" }),
+                name[name.index(after: separator)...].allSatisfy({ $0.isNumber || $0 == "-" }),
+                name.index(after: separator) < name.endIndex, separator > name.startIndex
+            {
+                name = String(name[..<separator])
+                changed = true
+            }
+        }
+        if Self.genericNames.contains(name.lowercased()) {
+            return components.dropLast().last.flatMap { $0 == "log" || $0 == "logs" ? nil : $0 } ?? name
+        }
+        return name.isEmpty ? nil : name
+    }
+}

@@ -7,7 +7,9 @@ struct Logq: AsyncParsableCommand {
         abstract: "Search logs stored by logqd, and generate sample corpora.",
         discussion:
             "logq 'level:error service:order' prints matching records, newest first. LOGQ_URL points at the server.",
-        subcommands: [SearchCommand.self, GenerateCommand.self, FsckCommand.self, PatternsCommand.self],
+        subcommands: [
+            SearchCommand.self, IngestCommand.self, GenerateCommand.self, FsckCommand.self, PatternsCommand.self,
+        ],
         defaultSubcommand: SearchCommand.self
     )
 }

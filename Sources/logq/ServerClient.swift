@@ -6,7 +6,7 @@ import LogqQuery
 import FoundationNetworking
 #endif
 
-/// The CLI's side of the HTTP API: one GET, with errors turned into messages and exit codes.
+/// The CLI's side of the HTTP API: GETs and POSTs, with errors turned into messages and exit codes.
 struct ServerClient {
     let baseURL: String
 
@@ -20,6 +20,25 @@ struct ServerClient {
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         var request = URLRequest(url: components.url!)
         request.timeoutInterval = 300
+        return try await send(request, query: query)
+    }
+
+    /// POSTs a body; the answer's bytes when the server says 200.
+    func post(_ path: String, body: Data, contentType: String) async throws -> Data {
+        guard let url = URL(string: baseURL + path) else {
+            printError("LOGQ_URL is not a URL: '\(baseURL)'. Example: http://127.0.0.1:9900")
+            throw ExitCode(ExitStatus.noServer)
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+        request.timeoutInterval = 300
+        return try await send(request, query: "")
+    }
+
+    private func send(_ request: URLRequest, query: String) async throws -> Data {
+        var request = request
         if let token = ProcessInfo.processInfo.environment["LOGQ_TOKEN"] {
             request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         }

@@ -72,3 +72,19 @@ import Testing
         #expect(!joiner.hasPendingEvent)
     }
 }
+
+@Suite struct ServiceFromPathTests {
+    @Test(arguments: [
+        ("/var/log/order/order-service.log", "order-service"),
+        ("/var/log/order/order-service.log.1.gz", "order-service"),
+        ("/var/log/member/member-20261123.log", "member"),
+        ("/var/log/nginx/access.log", "nginx"),
+        ("/var/log/nginx/error.log.2", "nginx"),
+        ("/var/log/mysql/mysql-slow.log", "mysql"),
+        ("/srv/ai/recommender.jsonl", "recommender"),
+        ("/var/log/syslog", "syslog"),
+    ])
+    func serviceFromPath(path: String, service: String) {
+        #expect(RecordDefaults.service(fromPath: path) == service)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import LogqCorpus
+import Testing
+
+/// `logq ingest` on the platform's files in their native formats: detected, joined, parsed here and
+/// stored by a real logqd, every event once with its service and level.
+@Suite(.serialized) struct IngestCommandTests {
+    @Test func nativeFilesAreDetectedParsedAndStored() throws {
+        let server = ServerProcess(dataDirectory: temporaryPath("ingest-cli"))
+        try server.start()
+        defer { server.stop(signal: SIGKILL) }
+
+        let folder = temporaryPath("native")
+        let countsFile = folder + ".counts.json"
+        let generated = try runLogq(
+            ["gen", "--seed", "5", "--count", "4000", "--format", "native", "--out", folder, "--counts", countsFile],
+            url: nil)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let counts =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: countsFile)))
+            as? [String: Any]
+        let byServiceLevel = try #require(counts?["byServiceLevel"] as? [String: Int])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { folder + "/" + $0 }
+
+        let ingested = try runLogq(["ingest"] + files, url: server.baseURL)
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        #expect(ingested.stdout.contains("detected springboot"))
+        #expect(ingested.stdout.contains("detected mysql-slow"))
+        #expect(!ingested.stdout.contains("unparsed (kept whole); 0 stored"))
+
+        for (key, expected) in byServiceLevel {
+            let parts = key.split(separator: "/")
+            #expect(try count("service:\(parts[0]) level:\(parts[1])", server) == expected, "\(key)")
+        }
+        #expect(try count("*", server) == counts?["total"] as? Int)
+        #expect(try count("_parse_error:*", server) == 0)
+        #expect(try count("service:mysql table:*", server) == byServiceLevel["mysql/warn"])
+        #expect(try count("service:order exception:*", server) > 0)
+    }
+
+    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
+        let result = try runLogq(["--count", query], url: server.baseURL)
+        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
+        }
+        return value
+    }
+}
