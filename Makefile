@@ -1,8 +1,9 @@
 # logq — see README.md. `make run` and `make test` work on a fresh Debian machine: they install what is missing.
 SWIFT ?= swift
 SOURCES := Package.swift Sources Index Parsers Tests
-# Build libraries, and the tools the tests and benchmarks run (zstd, ripgrep and pcre2grep are the benchmarks' peers).
-DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils
+# Build libraries, and the tools the tests and benchmarks run (zstd, ripgrep and pcre2grep are the benchmarks' peers;
+# rsyslog is a real syslog sender in the integration tests).
+DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog
 
 .PHONY: deps build run test bench lint format clean
 

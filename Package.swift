@@ -105,6 +105,7 @@ let package = Package(
         .testTarget(name: "LogqIndexTests", dependencies: ["LogqIndex"], swiftSettings: strictSwift),
         .testTarget(
             name: "LogqParsersTests", dependencies: ["LogqParsers", "LogqCorpus"], swiftSettings: strictSwift),
+        .testTarget(name: "LogqIngestTests", dependencies: ["LogqIngest"], swiftSettings: strictSwift),
         .testTarget(name: "LogqQueryTests", dependencies: ["LogqQuery", "LogqIndex"], swiftSettings: strictSwift),
         .testTarget(name: "LogqCorpusTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
         .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),

@@ -129,6 +129,16 @@ public enum SyslogParser {
                 scanner.position = cursor + 1
             }
         }
+        if appName == nil, hostname != nil {
+            // A tag without a colon, as rsyslog writes one it took from an RFC 5424 app-name
+            // (`<11>2026-11-29T18:55:45Z vm member login failed`): the first word, as rsyslog reads it.
+            var end = tagStart
+            while end < scanner.bytes.count, end - tagStart < 48, Scanner.isTagByte(scanner.bytes[end]) { end += 1 }
+            if end > tagStart, end < scanner.bytes.count, scanner.bytes[end] == UInt8(ascii: " ") {
+                appName = tagStart..<end
+                scanner.position = end
+            }
+        }
         if scanner.peek == UInt8(ascii: " ") { scanner.position += 1 }
         return SyslogMessage(
             format: .rfc3164, facility: facility, severity: severity, timestamp: timestamp, hostname: hostname,

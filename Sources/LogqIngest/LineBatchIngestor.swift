@@ -2,7 +2,7 @@ import LogqIndex
 import LogqParsers
 import NIOCore
 
-/// Turns a stream of byte chunks into stored records: frames lines, decodes them, and hands each chunk's
+/// Turns a stream of byte chunks into stored records: frames messages (lines, or syslog frames), parses them, and hands each chunk's
 /// records to the store as one batch, with at most `maxBatchesInFlight` batches waiting for their fsync.
 /// Reading goes on while the commit thread works (one fsync serves many chunks) and stops when the
 /// window is full, so a fast sender is slowed to the disk's pace instead of filling memory.
@@ -14,7 +14,7 @@ public struct LineBatchIngestor {
     private let counters: ParseCounters?
     private var reported = PackParser.Statistics()
     let maxBatchesInFlight: Int
-    private var framer = LineFramer()
+    private var framer: any StreamFramer
     private var inFlight: [(ticket: CommitTicket, lines: Int)] = []
     /// Records decoded and handed to the store.
     public private(set) var submitted = 0
@@ -26,10 +26,11 @@ public struct LineBatchIngestor {
     }
 
     public init(
-        store: LogStore, maker: LineRecordMaker, counters: ParseCounters? = nil,
-        maxBatchesInFlight: Int = defaultMaxBatchesInFlight
+        store: LogStore, maker: LineRecordMaker, framer: any StreamFramer = LineFramer(),
+        counters: ParseCounters? = nil, maxBatchesInFlight: Int = defaultMaxBatchesInFlight
     ) {
         self.store = store
+        self.framer = framer
         self.maker = maker
         self.counters = counters
         self.maxBatchesInFlight = maxBatchesInFlight
@@ -39,14 +40,21 @@ public struct LineBatchIngestor {
         let now = currentTimeNanoseconds()
         var records: [LogRecord] = []
         var maker = self.maker
+        var framingError: FramingError?
         buffer.withUnsafeReadableBytes { bytes in
-            framer.feed(bytes) { line, length in
-                records.append(maker.record(line, receivedAt: now, originalLength: length))
+            do {
+                try framer.feed(bytes) { line, length in
+                    records.append(maker.record(line, receivedAt: now, originalLength: length))
+                }
+            } catch {
+                framingError = error as? FramingError
             }
         }
         self.maker = maker
         reportStatistics()
+        // What was framed before bad bytes is kept; then the connection is closed.
         try await submit(records)
+        if let framingError { throw framingError }
     }
 
     /// The sender is done: stores a last line without a newline and waits until everything is durable.

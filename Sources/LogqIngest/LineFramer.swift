@@ -22,7 +22,7 @@ public struct LineFramer {
     }
 
     /// Calls `emit(line, originalLength)` for every line completed by `chunk`.
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer, Int) -> Void) {
+    public mutating func feedLines(_ chunk: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer, Int) -> Void) {
         guard let base = chunk.baseAddress else { return }
         var start = 0
         while start < chunk.count {

@@ -15,6 +15,9 @@ public struct TCPLineListener: Service {
     public let port: Int
     let store: LogStore
     let makeRecordMaker: @Sendable () -> LineRecordMaker
+    let makeFramer: @Sendable () -> any StreamFramer
+    /// For the server's log: what this listener receives ("TCP lines", "syslog over TCP").
+    let name: String
     let counters: ParseCounters?
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
@@ -26,6 +29,8 @@ public struct TCPLineListener: Service {
         makeRecordMaker: @escaping @Sendable () -> LineRecordMaker = {
             LineRecordMaker(decoder: LineDecoder(source: "tcp"))
         },
+        makeFramer: @escaping @Sendable () -> any StreamFramer = { LineFramer() },
+        name: String = "TCP lines",
         counters: ParseCounters? = nil,
         logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
@@ -34,6 +39,8 @@ public struct TCPLineListener: Service {
         self.port = port
         self.store = store
         self.makeRecordMaker = makeRecordMaker
+        self.makeFramer = makeFramer
+        self.name = name
         self.counters = counters
         self.logger = logger
         self.onBound = onBound
@@ -52,7 +59,7 @@ public struct TCPLineListener: Service {
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
-        logger.info("listening for TCP lines", metadata: ["address": "\(host):\(boundPort)"])
+        logger.info("listening for \(name)", metadata: ["address": "\(host):\(boundPort)"])
         onBound(boundPort)
 
         try await withGracefulShutdownHandler {
@@ -70,7 +77,8 @@ public struct TCPLineListener: Service {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
-        var ingestor = LineBatchIngestor(store: store, maker: makeRecordMaker(), counters: counters)
+        var ingestor = LineBatchIngestor(
+            store: store, maker: makeRecordMaker(), framer: makeFramer(), counters: counters)
         do {
             try await connection.executeThenClose { inbound, _ in
                 for try await buffer in inbound { try await ingestor.feed(buffer) }
@@ -79,7 +87,7 @@ public struct TCPLineListener: Service {
         } catch {
             // The sender gets no acknowledgement on this protocol; what was not stored is reported here.
             logger.warning(
-                "TCP connection ended with an error",
+                "\(name) connection ended with an error",
                 metadata: ["peer": "\(peer)", "error": "\(error)", "stored_lines": "\(ingestor.durable)"])
         }
     }

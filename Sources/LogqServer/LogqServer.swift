@@ -23,7 +23,10 @@ public struct LogqServer {
     public func run() async throws {
         let store = try LogStore(
             directory: configuration.dataDirectory, options: configuration.storeOptions, logger: logger)
-        let ready = ReadinessReporter(readyFile: readyFile, logger: logger)
+        var listeners: Set<ReadinessReporter.Listener> = [.http, .tcp]
+        if configuration.syslogAddress != nil { listeners.insert(.syslogTCP) }
+        if configuration.syslogUDPAddress != nil { listeners.insert(.syslogUDP) }
+        let ready = ReadinessReporter(readyFile: readyFile, logger: logger, expected: listeners)
 
         let counters = ParseCounters()
         let router = Router()
@@ -48,10 +51,32 @@ public struct LogqServer {
             },
             counters: counters, logger: logger, onBound: { ready.bound(.tcp, port: $0) })
 
+        var services: [any Service] = [StoreService(store: store), tcp, http]
+        let syslogPack = try CompiledPack(pack: BuiltinPacks.named("syslog")!, library: GrokPatternLibrary())
+        let syslogDefaults = RecordDefaults(service: configuration.syslogService, source: "syslog")
+        let makeSyslogRecords: @Sendable () -> LineRecordMaker = {
+            LineRecordMaker(pack: syslogPack, zone: zone, defaults: syslogDefaults)
+        }
+        if let address = configuration.syslogAddress {
+            services.insert(
+                TCPLineListener(
+                    host: address.host, port: address.port, store: store, makeRecordMaker: makeSyslogRecords,
+                    makeFramer: { SyslogFramer() }, name: "syslog over TCP", counters: counters, logger: logger,
+                    onBound: { ready.bound(.syslogTCP, port: $0) }),
+                at: 1)
+        }
+        if let address = configuration.syslogUDPAddress {
+            services.insert(
+                UDPSyslogListener(
+                    host: address.host, port: address.port, store: store, makeRecordMaker: makeSyslogRecords,
+                    counters: counters, logger: logger, onBound: { ready.bound(.syslogUDP, port: $0) }),
+                at: 1)
+        }
+
         // Services stop in reverse order: listeners first, the store last, so what they took is committed.
         let group = ServiceGroup(
             configuration: .init(
-                services: [StoreService(store: store), tcp, http],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -70,24 +95,30 @@ struct StoreService: Service {
 
 /// Announces readiness once the HTTP and TCP listeners are both bound.
 final class ReadinessReporter: Sendable {
-    enum Listener: String { case http, tcp }
+    enum Listener: String, CaseIterable { case http, tcp, syslogTCP = "syslog_tcp", syslogUDP = "syslog_udp" }
     private let ports = Mutex<[String: Int]>([:])
     let readyFile: String?
     let logger: Logger
+    let expected: Set<Listener>
 
-    init(readyFile: String?, logger: Logger) {
+    init(readyFile: String?, logger: Logger, expected: Set<Listener>) {
         self.readyFile = readyFile
         self.logger = logger
+        self.expected = expected
     }
 
+    /// Once every expected listener is bound, writes `{"http_port":…,"tcp_port":…,"syslog_tcp_port":…}`.
     func bound(_ listener: Listener, port: Int) {
         let all = ports.withLock { ports -> [String: Int]? in
             ports[listener.rawValue] = port
-            return ports.count == 2 ? ports : nil
+            return ports.count == expected.count ? ports : nil
         }
         guard let all else { return }
-        let json = "{\"http_port\":\(all["http"]!),\"tcp_port\":\(all["tcp"]!)}\n"
-        logger.info("logqd ready", metadata: ["http_port": "\(all["http"]!)", "tcp_port": "\(all["tcp"]!)"])
+        let json =
+            "{" + all.sorted { $0.key < $1.key }.map { "\"\($0.key)_port\":\($0.value)" }.joined(separator: ",") + "}\n"
+        logger.info(
+            "logqd ready",
+            metadata: Logger.Metadata(uniqueKeysWithValues: all.map { ("\($0.key)_port", "\($0.value)") }))
         if let readyFile {
             let temporary = readyFile + ".tmp"
             try? json.write(toFile: temporary, atomically: false, encoding: .utf8)

@@ -12,6 +12,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var flushAgeSeconds = 30
     public var compression = CompressionCodec.zstd
     public var zstdLevel: Int32 = 3
+    /// Syslog (RFC 5424 and 3164) over TCP, octet-counted or LF-framed, and over UDP; nil turns one off.
+    public var syslogAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
+    public var syslogUDPAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
+    /// A fixed service for syslog records; nil takes each message's app-name.
+    public var syslogService: String?
     /// The pack that parses TCP lines; nil keeps the default (JSON objects decoded, other lines as text).
     public var tcpParser: String?
     /// Grok pattern files or directories loaded after the built-ins (they may override them).
@@ -109,6 +114,12 @@ extension ServerConfiguration {
                             "tcp.parser: must name a pack: " + BuiltinPacks.all.map(\.name).joined(separator: ", "))
                     }
                 }
+            case "syslog":
+                guard let section = value as? [String: Any] else {
+                    problems.append("syslog: must be a mapping")
+                    continue
+                }
+                configuration.apply(syslog: section, problems: &problems)
             case "parsers":
                 guard let section = value as? [String: Any] else {
                     problems.append("parsers: must be a mapping")
@@ -122,7 +133,7 @@ extension ServerConfiguration {
                 }
                 configuration.apply(store: section, problems: &problems)
             default:
-                problems.append("\(key): unknown key (known: data, http, tcp, store, parsers)")
+                problems.append("\(key): unknown key (known: data, http, tcp, syslog, store, parsers)")
             }
         }
         if problems.isEmpty {
@@ -135,6 +146,32 @@ extension ServerConfiguration {
         }
         guard problems.isEmpty else { throw ConfigurationError(file: file, problems: problems.sorted()) }
         return configuration
+    }
+
+    private mutating func apply(syslog section: [String: Any], problems: inout [String]) {
+        for (key, value) in section {
+            switch key {
+            case "address", "udp_address":
+                let address: ListenAddress?
+                if let text = value as? String, text == "off" {
+                    address = nil
+                } else if let text = value as? String, let parsed = ListenAddress(parsing: text) {
+                    address = parsed
+                } else {
+                    problems.append("syslog.\(key): must be HOST:PORT or off")
+                    continue
+                }
+                if key == "address" { syslogAddress = address } else { syslogUDPAddress = address }
+            case "service":
+                if let name = value as? String, !name.isEmpty {
+                    syslogService = name
+                } else {
+                    problems.append("syslog.service: must be a name")
+                }
+            default:
+                problems.append("syslog.\(key): unknown key (known: address, udp_address, service)")
+            }
+        }
     }
 
     private mutating func apply(parsers section: [String: Any], problems: inout [String]) {

@@ -15,7 +15,8 @@ struct BenchServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bin + "/logqd")
         process.arguments = [
-            "--data", work + "/data", "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0", "--ready-file",
+            "--data", work + "/data", "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0",
+            "--syslog-addr", "127.0.0.1:0", "--ready-file",
             readyFile,
             "--log-level", "warning",
         ]

@@ -21,7 +21,7 @@ struct StoreFigures {
         var records: [LogRecord] = []
         var framer = LineFramer()
         corpus.withUnsafeBytes { bytes in
-            framer.feed(bytes) { line, length in
+            framer.feedLines(bytes) { line, length in
                 records.append(decoder.decode(line, receivedAt: 0, originalLength: length))
             }
         }

@@ -28,6 +28,11 @@ struct Logqd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .customLong("syslog-addr"),
+        help: "Syslog listener, TCP and UDP (HOST:PORT, or off; default 127.0.0.1:5514).")
+    var syslogAddress: String?
+
     @Flag(name: .customLong("check-config"), help: "Validate the configuration and exit.")
     var checkConfig = false
 
@@ -46,6 +51,18 @@ struct Logqd: AsyncParsableCommand {
                 throw ValidationError("--tcp-addr must be HOST:PORT, got '\(tcpAddress)'")
             }
             configuration.tcpAddress = address
+        }
+        if let syslogAddress {
+            if syslogAddress == "off" {
+                configuration.syslogAddress = nil
+                configuration.syslogUDPAddress = nil
+            } else {
+                guard let address = ListenAddress(parsing: syslogAddress) else {
+                    throw ValidationError("--syslog-addr must be HOST:PORT or off, got '\(syslogAddress)'")
+                }
+                configuration.syslogAddress = address
+                configuration.syslogUDPAddress = address
+            }
         }
         if checkConfig {
             print("configuration is valid")
