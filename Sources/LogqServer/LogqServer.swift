@@ -33,6 +33,7 @@ public struct LogqServer {
         router.get("/healthz") { _, _ in "ok\n" }
         SearchAPI(store: store, parseCounters: counters).register(on: router)
         IngestAPI(store: store).register(on: router)
+        ElasticsearchAPI(store: store).register(on: router)
         let http = Application(
             router: router,
             configuration: .init(

@@ -106,3 +106,22 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// POST a body over HTTP with curl, returning the status and body.
+func httpPost(
+    _ url: String, body: String, contentType: String = "application/x-ndjson"
+) throws -> (
+    status: Int, body: String
+) {
+    let file = temporaryPath("post-body")
+    try body.write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let result = try run(
+        "/usr/bin/curl",
+        [
+            "-s", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: \(contentType)", "--data-binary", "@\(file)",
+            url,
+        ])
+    guard let split = result.output.lastIndex(of: "\n") else { throw TestFailure("no answer from \(url)") }
+    return (Int(result.output[result.output.index(after: split)...]) ?? 0, String(result.output[..<split]))
+}
