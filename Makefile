@@ -3,7 +3,7 @@ SWIFT ?= swift
 SOURCES := Package.swift Sources Index Parsers Tests
 # Build libraries, and the tools the tests and benchmarks run (zstd, ripgrep and pcre2grep are the benchmarks' peers;
 # rsyslog is a real syslog sender in the integration tests).
-DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog
+DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev zlib1g-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog
 
 .PHONY: deps build run test bench lint format clean
 

@@ -23,6 +23,7 @@ let package = Package(
         // C libraries, found with pkg-config (the Makefile installs the Debian -dev packages).
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
             name: "CPCRE2",
             path: "Sources/CPCRE2",
@@ -53,7 +54,7 @@ let package = Package(
         .target(
             name: "LogqIngest",
             dependencies: [
-                "LogqIndex", "LogqParsers",
+                "LogqIndex", "LogqParsers", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,6 +109,6 @@ let package = Package(
         .testTarget(name: "LogqIngestTests", dependencies: ["LogqIngest"], swiftSettings: strictSwift),
         .testTarget(name: "LogqQueryTests", dependencies: ["LogqQuery", "LogqIndex"], swiftSettings: strictSwift),
         .testTarget(name: "LogqCorpusTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
-        .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
+        .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus", "CZlib"], swiftSettings: strictSwift),
     ]
 )

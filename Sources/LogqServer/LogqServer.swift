@@ -26,6 +26,7 @@ public struct LogqServer {
         var listeners: Set<ReadinessReporter.Listener> = [.http, .tcp]
         if configuration.syslogAddress != nil { listeners.insert(.syslogTCP) }
         if configuration.syslogUDPAddress != nil { listeners.insert(.syslogUDP) }
+        if configuration.beatsAddress != nil { listeners.insert(.beats) }
         let ready = ReadinessReporter(readyFile: readyFile, logger: logger, expected: listeners)
 
         let counters = ParseCounters()
@@ -74,6 +75,14 @@ public struct LogqServer {
                 at: 1)
         }
 
+        if let address = configuration.beatsAddress {
+            services.insert(
+                BeatsListener(
+                    host: address.host, port: address.port, store: store, counters: counters, logger: logger,
+                    onBound: { ready.bound(.beats, port: $0) }),
+                at: 1)
+        }
+
         // Services stop in reverse order: listeners first, the store last, so what they took is committed.
         let group = ServiceGroup(
             configuration: .init(
@@ -96,7 +105,11 @@ struct StoreService: Service {
 
 /// Announces readiness once the HTTP and TCP listeners are both bound.
 final class ReadinessReporter: Sendable {
-    enum Listener: String, CaseIterable { case http, tcp, syslogTCP = "syslog_tcp", syslogUDP = "syslog_udp" }
+    enum Listener: String, CaseIterable {
+        case http, tcp, beats
+        case syslogTCP = "syslog_tcp"
+        case syslogUDP = "syslog_udp"
+    }
     private let ports = Mutex<[String: Int]>([:])
     let readyFile: String?
     let logger: Logger

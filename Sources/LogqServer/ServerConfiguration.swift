@@ -15,6 +15,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Syslog (RFC 5424 and 3164) over TCP, octet-counted or LF-framed, and over UDP; nil turns one off.
     public var syslogAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
     public var syslogUDPAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
+    /// The Beats protocol (Filebeat's `output.logstash`); nil turns it off.
+    public var beatsAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5044)
     /// A fixed service for syslog records; nil takes each message's app-name.
     public var syslogService: String?
     /// The pack that parses TCP lines; nil keeps the default (JSON objects decoded, other lines as text).
@@ -114,6 +116,20 @@ extension ServerConfiguration {
                             "tcp.parser: must name a pack: " + BuiltinPacks.all.map(\.name).joined(separator: ", "))
                     }
                 }
+            case "beats":
+                guard let section = value as? [String: Any], let text = section["address"] as? String,
+                    section.count == 1
+                else {
+                    problems.append("beats: must be a mapping with one key, address: HOST:PORT or off")
+                    continue
+                }
+                if text == "off" {
+                    configuration.beatsAddress = nil
+                } else if let address = ListenAddress(parsing: text) {
+                    configuration.beatsAddress = address
+                } else {
+                    problems.append("beats.address: must be HOST:PORT or off")
+                }
             case "syslog":
                 guard let section = value as? [String: Any] else {
                     problems.append("syslog: must be a mapping")
@@ -133,7 +149,7 @@ extension ServerConfiguration {
                 }
                 configuration.apply(store: section, problems: &problems)
             default:
-                problems.append("\(key): unknown key (known: data, http, tcp, syslog, store, parsers)")
+                problems.append("\(key): unknown key (known: data, http, tcp, syslog, beats, store, parsers)")
             }
         }
         if problems.isEmpty {

@@ -16,7 +16,7 @@ struct BenchServer {
         process.executableURL = URL(fileURLWithPath: bin + "/logqd")
         process.arguments = [
             "--data", work + "/data", "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0",
-            "--syslog-addr", "127.0.0.1:0", "--ready-file",
+            "--syslog-addr", "127.0.0.1:0", "--beats-addr", "127.0.0.1:0", "--ready-file",
             readyFile,
             "--log-level", "warning",
         ]

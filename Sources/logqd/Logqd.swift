@@ -33,6 +33,11 @@ struct Logqd: AsyncParsableCommand {
         help: "Syslog listener, TCP and UDP (HOST:PORT, or off; default 127.0.0.1:5514).")
     var syslogAddress: String?
 
+    @Option(
+        name: .customLong("beats-addr"),
+        help: "Beats (Lumberjack v2) listener (HOST:PORT, or off; default 127.0.0.1:5044).")
+    var beatsAddress: String?
+
     @Flag(name: .customLong("check-config"), help: "Validate the configuration and exit.")
     var checkConfig = false
 
@@ -62,6 +67,16 @@ struct Logqd: AsyncParsableCommand {
                 }
                 configuration.syslogAddress = address
                 configuration.syslogUDPAddress = address
+            }
+        }
+        if let beatsAddress {
+            if beatsAddress == "off" {
+                configuration.beatsAddress = nil
+            } else {
+                guard let address = ListenAddress(parsing: beatsAddress) else {
+                    throw ValidationError("--beats-addr must be HOST:PORT or off, got '\(beatsAddress)'")
+                }
+                configuration.beatsAddress = address
             }
         }
         if checkConfig {

@@ -9,6 +9,7 @@ final class ServerProcess {
     private(set) var tcpPort = 0
     private(set) var syslogTCPPort = 0
     private(set) var syslogUDPPort = 0
+    private(set) var beatsPort = 0
     let logFile: String
 
     var baseURL: String { "http://127.0.0.1:\(httpPort)" }
@@ -27,7 +28,7 @@ final class ServerProcess {
         process.arguments =
             [
                 "--data", dataDirectory, "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0",
-                "--syslog-addr", "127.0.0.1:0", "--ready-file", readyFile,
+                "--syslog-addr", "127.0.0.1:0", "--beats-addr", "127.0.0.1:0", "--ready-file", readyFile,
             ] + extraArguments
         if !FileManager.default.fileExists(atPath: logFile) {
             _ = FileManager.default.createFile(atPath: logFile, contents: nil)
@@ -47,6 +48,7 @@ final class ServerProcess {
                 tcpPort = object["tcp_port"] ?? 0
                 syslogTCPPort = object["syslog_tcp_port"] ?? 0
                 syslogUDPPort = object["syslog_udp_port"] ?? 0
+                beatsPort = object["beats_port"] ?? 0
                 return
             }
             guard process.isRunning else { throw TestFailure("logqd exited early:\n\(serverLog())") }

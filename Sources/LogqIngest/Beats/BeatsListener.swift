@@ -1,0 +1,152 @@
+import Logging
+import LogqIndex
+import LogqParsers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The Beats protocol on port 5044: each window's events are stored, and the window's highest sequence
+/// number is acknowledged only once they are durable in the WAL. While a large window is being made
+/// durable, `ACK 0` is sent every second as a keep-alive (as Logstash does), so Filebeat does not time out.
+public struct BeatsListener: Service {
+    public let host: String
+    public let port: Int
+    let store: LogStore
+    let counters: ParseCounters?
+    let logger: Logger
+    let onBound: @Sendable (Int) -> Void
+    static let recordsPerBatch = 5_000
+
+    public init(
+        host: String, port: Int, store: LogStore, counters: ParseCounters? = nil, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.host = host
+        self.port = port
+        self.store = store
+        self.counters = counters
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let boundPort = server.channel.localAddress?.port ?? port
+        logger.info("listening for Beats", metadata: ["address": "\(host):\(boundPort)"])
+        onBound(boundPort)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let peer = connection.channel.remoteAddress?.description ?? "unknown"
+        var acknowledged = 0
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var decoder = BeatsDecoder()
+                let mapper = BeatsEventMapper()
+                var records: [LogRecord] = []
+                var tickets: [CommitTicket] = []
+                for try await buffer in inbound {
+                    var finished: [UInt32] = []
+                    var failure: BeatsError?
+                    let now = currentTimeNanoseconds()
+                    buffer.withUnsafeReadableBytes { bytes in
+                        do {
+                            try decoder.feed(
+                                bytes, event: { _, json in records.append(mapper.record(json, receivedAt: now)) },
+                                windowDone: { finished.append($0) })
+                        } catch {
+                            failure = error as? BeatsError
+                        }
+                    }
+                    if !records.isEmpty, !finished.isEmpty || records.count >= Self.recordsPerBatch {
+                        tickets.append(store.enqueue(records))
+                        records.removeAll(keepingCapacity: true)
+                    }
+                    if let last = finished.last {
+                        try await waitWithKeepAlive(tickets, outbound: outbound)
+                        tickets.removeAll()
+                        try await outbound.write(Self.ack(last))
+                        acknowledged += 1
+                    }
+                    if let failure {
+                        // Events before the bad bytes that completed no window are not acknowledged:
+                        // the sender will send them again, so they are not stored twice.
+                        throw failure
+                    }
+                }
+            }
+        } catch {
+            logger.warning(
+                "Beats connection ended with an error",
+                metadata: ["peer": "\(peer)", "error": "\(error)", "acknowledged_windows": "\(acknowledged)"])
+        }
+    }
+
+    /// Waits for the fsyncs, sending `ACK 0` each second meanwhile.
+    private func waitWithKeepAlive(
+        _ tickets: [CommitTicket], outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(1))
+                    try await outbound.write(Self.ack(0))
+                }
+            }
+            for ticket in tickets { try await ticket.wait() }
+            group.cancelAll()
+            // The keep-alive task ends on cancellation; its CancellationError is not a failure.
+            while let result = await group.nextResult() {
+                if case .failure(let error) = result, !(error is CancellationError) { throw error }
+            }
+        }
+    }
+
+    static func ack(_ sequence: UInt32) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeBytes([UInt8(ascii: "2"), UInt8(ascii: "A")])
+        buffer.writeInteger(sequence, endianness: .big)
+        return buffer
+    }
+}
+
+/// Filebeat's event JSON as a record: `@timestamp`, `message`, `log.level`, `host.name`, `service.name`
+/// map to columns as for any JSON line; nested objects become dotted fields (`log.file.path`,
+/// `fields.env`); a record with no service takes one from `fields.service`, else from `log.file.path`.
+struct BeatsEventMapper {
+    let decoder = LineDecoder(source: "beats")
+
+    func record(_ json: UnsafeRawBufferPointer, receivedAt: Int64) -> LogRecord {
+        var record = decoder.decode(json, receivedAt: receivedAt)
+        if record.service.isEmpty {
+            if let field = record.fields.first(where: { $0.name == "fields.service" }),
+                case .string(let name) = field.value
+            {
+                record.service = name
+            } else if let field = record.fields.first(where: { $0.name == "log.file.path" }),
+                case .string(let path) = field.value, let name = RecordDefaults.service(fromPath: path)
+            {
+                record.service = name
+            }
+        }
+        return record
+    }
+}
