@@ -5,7 +5,7 @@ SOURCES := Package.swift Sources Index Parsers Tests
 # rsyslog is a real syslog sender in the integration tests).
 DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev zlib1g-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog
 
-.PHONY: deps build run test bench lint format clean
+.PHONY: deps build run test test-venv bench lint format clean
 
 deps:
 	@missing=""; \
@@ -32,7 +32,14 @@ run: build
 	@echo "Sample logs:   .build/release/logq gen --count 10000 > /dev/tcp/127.0.0.1/5170"
 	.build/release/logqd
 
-test: deps
+# Real Python shippers (python-logstash, pylogbeat) for the integration tests, from PyPI into their own
+# virtualenv; the tests find it at .venv-test and skip with a message when it is missing.
+TEST_VENV := .venv-test
+test-venv:
+	test -x $(TEST_VENV)/bin/python || python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q -r Tests/requirements.txt
+
+test: deps test-venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

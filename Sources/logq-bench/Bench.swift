@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LogqCorpus
+import LogqIndex
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -135,12 +136,44 @@ struct Bench: AsyncParsableCommand {
                     + pad(format(median(searchTimes)), 11) + pad(format(median(rgTimes)), 9)
                     + pad(String(format: "%.1fx", ratio), 9) + "\(matches) (rg \(rgMatches))")
         }
+        // Syslog over TCP (RFC 5424, octet-counted, as rsyslog forwards), parsing included, after the
+        // queries so that their counts stay those of the JSON corpus.
+        let syslog = syslogCorpus(count: min(lines, 200_000))
+        let syslogStarted = Date()
+        try sendConcurrently(syslog.bytes, connections: connections, port: server.syslogPort)
+        try await server.waitForCount(syslog.count, query: "source:syslog")
+        let syslogSeconds = Date().timeIntervalSince(syslogStarted)
+        Swift.print(
+            "\ningest of syslog over TCP (RFC 5424, octet-counted, parsed): \(syslog.count) lines in "
+                + "\(String(format: "%.2f", syslogSeconds)) s: \(String(format: "%.0f", Double(syslog.count) / syslogSeconds)) "
+                + "lines/s, \(String(format: "%.1f", Double(syslog.bytes.count) / syslogSeconds / 1e6)) MB/s "
+                + "(JSON lines above: \(String(format: "%.0f", Double(lines) / ingest.seconds)) lines/s; target >= 250k each)"
+        )
+
         if let peersPython {
             server.stop()
             let peers = PeerResult.run(
                 python: peersPython, script: peersScript, corpus: rawPath, work: work, runs: runs)
             printPeers(peers, ours: ours, ingest: ingest, store: store)
         }
+    }
+
+    /// The corpus's events as rsyslog forwards them: `LEN <PRI>1 TIME HOST APP - - - MSG\n` (the LF counted
+    /// in the frame), the message's first line only.
+    private func syslogCorpus(count: Int) -> (bytes: [UInt8], count: Int) {
+        var generator = CorpusGenerator(seed: seed &+ 1)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count * 200)
+        let severities = ["trace": 7, "debug": 7, "info": 6, "warn": 4, "error": 3]
+        for _ in 0..<count {
+            let event = generator.next()
+            let text = event.message.prefix { $0 != "\n" }
+            let priority = 16 * 8 + (severities[event.level] ?? 6)
+            let message =
+                "<\(priority)>1 \(TimestampFormat.rfc3339(event.timestamp)) \(event.host) \(event.service) - - - \(text)\n"
+            bytes.append(contentsOf: "\(message.utf8.count) \(message)".utf8)
+        }
+        return (bytes, count)
     }
 
     private func generateCorpus() -> (bytes: [UInt8], needleTraceId: String) {

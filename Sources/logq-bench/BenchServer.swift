@@ -9,6 +9,7 @@ struct BenchServer {
     let process: Process
     let httpPort: Int
     let tcpPort: Int
+    let syslogPort: Int
 
     static func start(bin: String, work: String) throws -> BenchServer {
         let readyFile = work + "/ready.json"
@@ -25,7 +26,9 @@ struct BenchServer {
             if let data = FileManager.default.contents(atPath: readyFile),
                 let ports = try? JSONSerialization.jsonObject(with: data) as? [String: Int]
             {
-                return BenchServer(process: process, httpPort: ports["http_port"]!, tcpPort: ports["tcp_port"]!)
+                return BenchServer(
+                    process: process, httpPort: ports["http_port"]!, tcpPort: ports["tcp_port"]!,
+                    syslogPort: ports["syslog_tcp_port"]!)
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
@@ -80,9 +83,9 @@ struct BenchServer {
         return try JSONDecoder().decode(Statistics.self, from: data)
     }
 
-    func waitForCount(_ expected: Int) async throws {
+    func waitForCount(_ expected: Int, query: String = "*") async throws {
         for _ in 0..<12_000 {
-            let data = try await get("/api/v1/count", query: "*", limit: nil)
+            let data = try await get("/api/v1/count", query: query, limit: nil)
             if (try? JSONSerialization.jsonObject(with: data) as? [String: Int])?["count"] == expected { return }
             try await Task.sleep(for: .milliseconds(20))
         }
