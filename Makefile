@@ -26,7 +26,7 @@ build: deps
 	$(SWIFT) build -c release
 
 run: build
-	@echo "logqd: data in ./data, HTTP API on 127.0.0.1:9900, TCP lines on 127.0.0.1:5170 (Ctrl-C stops)."
+	@echo "logqd: data in ./data, on 127.0.0.1: HTTP API 9900, TCP lines 5170, syslog 5514 (TCP and UDP), Beats 5044 (Ctrl-C stops)."
 	@echo "Send a line:   echo '{\"level\":\"error\",\"service\":\"order\",\"message\":\"Payment failed\"}' > /dev/tcp/127.0.0.1/5170"
 	@echo "Query it:      .build/release/logq 'level:error service:order'"
 	@echo "Sample logs:   .build/release/logq gen --count 10000 > /dev/tcp/127.0.0.1/5170"
