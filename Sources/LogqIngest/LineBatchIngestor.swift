@@ -18,6 +18,8 @@ public struct LineBatchIngestor {
     private var inFlight: [(ticket: CommitTicket, lines: Int)] = []
     /// Records decoded and handed to the store.
     public private(set) var submitted = 0
+    /// Lines kept cut because they were over the size limit.
+    public private(set) var truncated = 0
     /// Records known to be durable.
     public private(set) var durable = 0
 
@@ -44,6 +46,7 @@ public struct LineBatchIngestor {
         buffer.withUnsafeReadableBytes { bytes in
             do {
                 try framer.feed(bytes) { line, length in
+                    if length > line.count { truncated += 1 }
                     records.append(maker.record(line, receivedAt: now, originalLength: length))
                 }
             } catch {

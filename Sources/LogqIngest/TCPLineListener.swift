@@ -19,6 +19,8 @@ public struct TCPLineListener: Service {
     /// For the server's log: what this listener receives ("TCP lines", "syslog over TCP").
     let name: String
     let counters: ParseCounters?
+    let listenerCounters: ListenerCounters?
+    let limits: ConnectionLimits
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
 
@@ -32,9 +34,13 @@ public struct TCPLineListener: Service {
         makeFramer: @escaping @Sendable () -> any StreamFramer = { LineFramer() },
         name: String = "TCP lines",
         counters: ParseCounters? = nil,
+        listenerCounters: ListenerCounters? = nil,
+        limits: ConnectionLimits = ConnectionLimits(),
         logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.listenerCounters = listenerCounters
+        self.limits = limits
         self.host = host
         self.port = port
         self.store = store
@@ -53,9 +59,12 @@ public struct TCPLineListener: Service {
             .childChannelOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65536, maximum: 1 << 20)
             )
-            .bind(host: host, port: port) { channel in
+            .bind(host: host, port: port) { [limits, listenerCounters] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: limits.idleTimeout),
+                        CloseOnIdleHandler(counters: listenerCounters))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
@@ -66,7 +75,16 @@ public struct TCPLineListener: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
+                        if let listenerCounters, listenerCounters.open >= limits.maxConnections {
+                            listenerCounters.rejected()
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        listenerCounters?.opened()
+                        group.addTask {
+                            await self.serve(connection)
+                            self.listenerCounters?.closed()
+                        }
                     }
                 }
             }
@@ -75,14 +93,32 @@ public struct TCPLineListener: Service {
         }
     }
 
+    private func report(_ ingestor: LineBatchIngestor, _ reported: inout (lines: Int, truncated: Int)) {
+        listenerCounters?.stored(
+            lines: ingestor.submitted - reported.lines, truncated: ingestor.truncated - reported.truncated)
+        reported = (ingestor.submitted, ingestor.truncated)
+    }
+
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
         var ingestor = LineBatchIngestor(
             store: store, maker: makeRecordMaker(), framer: makeFramer(), counters: counters)
         do {
             try await connection.executeThenClose { inbound, _ in
-                for try await buffer in inbound { try await ingestor.feed(buffer) }
+                var reported = (lines: 0, truncated: 0)
+                for try await buffer in inbound {
+                    listenerCounters?.received(bytes: buffer.readableBytes)
+                    do {
+                        try await ingestor.feed(buffer)
+                    } catch let error as FramingError {
+                        listenerCounters?.protocolError()
+                        report(ingestor, &reported)
+                        throw error
+                    }
+                    report(ingestor, &reported)
+                }
                 try await ingestor.finish()
+                report(ingestor, &reported)
             }
         } catch {
             // The sender gets no acknowledgement on this protocol; what was not stored is reported here.

@@ -30,9 +30,16 @@ public struct LogqServer {
         let ready = ReadinessReporter(readyFile: readyFile, logger: logger, expected: listeners)
 
         let counters = ParseCounters()
+        let listenerCounters = [
+            "tcp": ListenerCounters(name: "tcp"), "syslog_tcp": ListenerCounters(name: "syslog_tcp"),
+            "syslog_udp": ListenerCounters(name: "syslog_udp"), "beats": ListenerCounters(name: "beats"),
+        ]
+        let limits = ConnectionLimits(
+            maxConnections: configuration.maxConnections, idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))
+        )
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
-        SearchAPI(store: store, parseCounters: counters).register(on: router)
+        SearchAPI(store: store, parseCounters: counters, listenerCounters: listenerCounters).register(on: router)
         IngestAPI(store: store).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)
         let http = Application(
@@ -51,7 +58,8 @@ public struct LogqServer {
                 guard let tcpPack else { return LineRecordMaker(decoder: LineDecoder(source: "tcp")) }
                 return LineRecordMaker(pack: tcpPack, zone: zone, defaults: RecordDefaults(source: "tcp"))
             },
-            counters: counters, logger: logger, onBound: { ready.bound(.tcp, port: $0) })
+            counters: counters, listenerCounters: listenerCounters["tcp"], limits: limits, logger: logger,
+            onBound: { ready.bound(.tcp, port: $0) })
 
         var services: [any Service] = [StoreService(store: store), tcp, http]
         let syslogPack = try CompiledPack(pack: BuiltinPacks.named("syslog")!, library: GrokPatternLibrary())
@@ -63,7 +71,8 @@ public struct LogqServer {
             services.insert(
                 TCPLineListener(
                     host: address.host, port: address.port, store: store, makeRecordMaker: makeSyslogRecords,
-                    makeFramer: { SyslogFramer() }, name: "syslog over TCP", counters: counters, logger: logger,
+                    makeFramer: { SyslogFramer() }, name: "syslog over TCP", counters: counters,
+                    listenerCounters: listenerCounters["syslog_tcp"], limits: limits, logger: logger,
                     onBound: { ready.bound(.syslogTCP, port: $0) }),
                 at: 1)
         }
@@ -71,14 +80,16 @@ public struct LogqServer {
             services.insert(
                 UDPSyslogListener(
                     host: address.host, port: address.port, store: store, makeRecordMaker: makeSyslogRecords,
-                    counters: counters, logger: logger, onBound: { ready.bound(.syslogUDP, port: $0) }),
+                    counters: counters, listenerCounters: listenerCounters["syslog_udp"], logger: logger,
+                    onBound: { ready.bound(.syslogUDP, port: $0) }),
                 at: 1)
         }
 
         if let address = configuration.beatsAddress {
             services.insert(
                 BeatsListener(
-                    host: address.host, port: address.port, store: store, counters: counters, logger: logger,
+                    host: address.host, port: address.port, store: store, counters: counters,
+                    listenerCounters: listenerCounters["beats"], limits: limits, logger: logger,
                     onBound: { ready.bound(.beats, port: $0) }),
                 at: 1)
         }

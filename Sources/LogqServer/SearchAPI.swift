@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LogqIndex
+import LogqIngest
 import LogqParsers
 import LogqQuery
 
@@ -8,6 +9,7 @@ import LogqQuery
 struct SearchAPI {
     let store: LogStore
     let parseCounters: ParseCounters
+    let listenerCounters: [String: ListenerCounters]
     static let maxLimit = 1_000_000
 
     func register(on router: Router<BasicRequestContext>) {
@@ -21,6 +23,7 @@ struct SearchAPI {
             object["parsing"] = [
                 "parsed": parsing.parsed, "unmatched": parsing.unmatched, "limitExceeded": parsing.limitExceeded,
             ]
+            object["listeners"] = listenerCounters.mapValues(\.snapshot)
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],

@@ -15,6 +15,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Syslog (RFC 5424 and 3164) over TCP, octet-counted or LF-framed, and over UDP; nil turns one off.
     public var syslogAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
     public var syslogUDPAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
+    /// Per TCP listener (lines, syslog, Beats): connections beyond this are closed at once.
+    public var maxConnections = 1024
+    /// A TCP connection that sends nothing for this long is closed.
+    public var idleTimeoutSeconds = 300
     /// The Beats protocol (Filebeat's `output.logstash`); nil turns it off.
     public var beatsAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5044)
     /// A fixed service for syslog records; nil takes each message's app-name.
@@ -116,6 +120,23 @@ extension ServerConfiguration {
                             "tcp.parser: must name a pack: " + BuiltinPacks.all.map(\.name).joined(separator: ", "))
                     }
                 }
+            case "limits":
+                guard let section = value as? [String: Any] else {
+                    problems.append("limits: must be a mapping")
+                    continue
+                }
+                for (limit, setting) in section {
+                    guard let number = setting as? Int, number > 0 else {
+                        problems.append("limits.\(limit): must be a positive integer")
+                        continue
+                    }
+                    switch limit {
+                    case "max_connections": configuration.maxConnections = number
+                    case "idle_timeout_seconds": configuration.idleTimeoutSeconds = number
+                    default:
+                        problems.append("limits.\(limit): unknown key (known: max_connections, idle_timeout_seconds)")
+                    }
+                }
             case "beats":
                 guard let section = value as? [String: Any], let text = section["address"] as? String,
                     section.count == 1
@@ -149,7 +170,7 @@ extension ServerConfiguration {
                 }
                 configuration.apply(store: section, problems: &problems)
             default:
-                problems.append("\(key): unknown key (known: data, http, tcp, syslog, beats, store, parsers)")
+                problems.append("\(key): unknown key (known: data, http, tcp, syslog, beats, limits, store, parsers)")
             }
         }
         if problems.isEmpty {

@@ -13,14 +13,19 @@ public struct BeatsListener: Service {
     public let port: Int
     let store: LogStore
     let counters: ParseCounters?
+    let listenerCounters: ListenerCounters?
+    let limits: ConnectionLimits
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
     static let recordsPerBatch = 5_000
 
     public init(
-        host: String, port: Int, store: LogStore, counters: ParseCounters? = nil, logger: Logger,
+        host: String, port: Int, store: LogStore, counters: ParseCounters? = nil,
+        listenerCounters: ListenerCounters? = nil, limits: ConnectionLimits = ConnectionLimits(), logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.listenerCounters = listenerCounters
+        self.limits = limits
         self.host = host
         self.port = port
         self.store = store
@@ -33,9 +38,12 @@ public struct BeatsListener: Service {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { channel in
+            .bind(host: host, port: port) { [limits, listenerCounters] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: limits.idleTimeout),
+                        CloseOnIdleHandler(counters: listenerCounters))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
@@ -45,7 +53,16 @@ public struct BeatsListener: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
+                        if let listenerCounters, listenerCounters.open >= limits.maxConnections {
+                            listenerCounters.rejected()
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        listenerCounters?.opened()
+                        group.addTask {
+                            await self.serve(connection)
+                            self.listenerCounters?.closed()
+                        }
                     }
                 }
             }
@@ -64,6 +81,7 @@ public struct BeatsListener: Service {
                 var records: [LogRecord] = []
                 var tickets: [CommitTicket] = []
                 for try await buffer in inbound {
+                    listenerCounters?.received(bytes: buffer.readableBytes)
                     var finished: [UInt32] = []
                     var failure: BeatsError?
                     let now = currentTimeNanoseconds()
@@ -77,6 +95,7 @@ public struct BeatsListener: Service {
                         }
                     }
                     if !records.isEmpty, !finished.isEmpty || records.count >= Self.recordsPerBatch {
+                        listenerCounters?.stored(lines: records.count, truncated: 0)
                         tickets.append(store.enqueue(records))
                         records.removeAll(keepingCapacity: true)
                     }
@@ -87,6 +106,7 @@ public struct BeatsListener: Service {
                         acknowledged += 1
                     }
                     if let failure {
+                        listenerCounters?.protocolError()
                         // Events before the bad bytes that completed no window are not acknowledged:
                         // the sender will send them again, so they are not stored twice.
                         throw failure

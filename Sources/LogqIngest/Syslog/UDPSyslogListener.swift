@@ -14,13 +14,16 @@ public struct UDPSyslogListener: Service {
     let store: LogStore
     let makeRecordMaker: @Sendable () -> LineRecordMaker
     let counters: ParseCounters?
+    let listenerCounters: ListenerCounters?
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
 
     public init(
         host: String, port: Int, store: LogStore, makeRecordMaker: @escaping @Sendable () -> LineRecordMaker,
-        counters: ParseCounters? = nil, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }
+        counters: ParseCounters? = nil, listenerCounters: ListenerCounters? = nil, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.listenerCounters = listenerCounters
         self.host = host
         self.port = port
         self.store = store
@@ -48,7 +51,13 @@ public struct UDPSyslogListener: Service {
             store: store, maker: makeRecordMaker(), framer: DatagramFramer(), counters: counters)
         try await withGracefulShutdownHandler {
             try await channel.executeThenClose { inbound, _ in
-                for try await envelope in inbound { try await ingestor.feed(envelope.data) }
+                for try await envelope in inbound {
+                    listenerCounters?.received(bytes: envelope.data.readableBytes)
+                    let before = (ingestor.submitted, ingestor.truncated)
+                    try await ingestor.feed(envelope.data)
+                    listenerCounters?.stored(
+                        lines: ingestor.submitted - before.0, truncated: ingestor.truncated - before.1)
+                }
                 try await ingestor.finish()
             }
         } onGracefulShutdown: {

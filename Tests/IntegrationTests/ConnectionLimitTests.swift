@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Connection limits and per-listener counters: connections over the maximum are closed at once, idle
+/// ones after the timeout, and `/api/v1/stats` says so per listener.
+@Suite(.serialized) struct ConnectionLimitTests {
+    @Test func overTheLimitAndIdleConnectionsAreClosedAndCounted() throws {
+        let directory = temporaryPath("limits")
+        let config = directory + ".yaml"
+        try "limits:\n  max_connections: 2\n  idle_timeout_seconds: 1\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let server = ServerProcess(dataDirectory: directory)
+        try server.start(extraArguments: ["--config", config])
+        defer { server.stop(signal: SIGKILL) }
+
+        let first = try openConnection(server.tcpPort)
+        let second = try openConnection(server.tcpPort)
+        defer {
+            close(first)
+            close(second)
+        }
+        try eventually(10, "two open connections") { try listener("tcp", server)["openConnections"] == 2 }
+        let third = try openConnection(server.tcpPort)
+        defer { close(third) }
+        #expect(try closedByServer(third, within: 5), "the third connection is over the limit")
+        // The two idle ones are closed after the 1 s timeout.
+        #expect(try closedByServer(first, within: 10))
+        #expect(try closedByServer(second, within: 10))
+
+        try sendTCP(Array("one line\nanother line\n".utf8), port: server.tcpPort)
+        try eventually(10, "counted lines") { try listener("tcp", server)["lines"] == 2 }
+        let counters = try listener("tcp", server)
+        #expect(counters["rejectedConnections"] == 1)
+        #expect(counters["idleClosedConnections"] == 2)
+        #expect(counters["bytes"] == 22)
+        #expect(counters["openConnections"] == 0)
+    }
+
+    private func listener(_ name: String, _ server: ServerProcess) throws -> [String: Int] {
+        let stats = try httpGet(server.baseURL + "/api/v1/stats")
+        let object = try JSONSerialization.jsonObject(with: Data(stats.body.utf8)) as? [String: Any]
+        return (object?["listeners"] as? [String: [String: Int]])?[name] ?? [:]
+    }
+
+    private func openConnection(_ port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TestFailure("connect: errno \(errno)") }
+        return descriptor
+    }
+
+    /// Whether the server closes the connection (recv returns 0) within the time.
+    private func closedByServer(_ descriptor: Int32, within seconds: Int) throws -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        return recv(descriptor, &byte, 1, 0) == 0
+    }
+}
