@@ -4,6 +4,7 @@ import Logging
 import LogqIndex
 import LogqIngest
 import LogqParsers
+import LogqQuery
 import ServiceLifecycle
 import Synchronization
 
@@ -94,6 +95,18 @@ public struct LogqServer {
                 at: 1)
         }
 
+        if !configuration.fileInputs.isEmpty {
+            let library = try BuiltinPacks.library(extraPaths: configuration.patternPaths)
+            for input in configuration.fileInputs {
+                services.insert(
+                    FileTailer(
+                        input: try input.fileInput(library: library), store: store,
+                        dataDirectory: configuration.dataDirectory, logger: logger,
+                        storedOffset: { id, after in Self.storedOffset(store: store, fileID: id, after: after) }),
+                    at: 1)
+            }
+        }
+
         // Services stop in reverse order: listeners first, the store last, so what they took is committed.
         let group = ServiceGroup(
             configuration: .init(
@@ -115,6 +128,22 @@ struct StoreService: Service {
 }
 
 /// Announces readiness once the HTTP and TCP listeners are both bound.
+extension LogqServer {
+    /// The highest `log.offset` stored for a tailed file past a checkpointed one: the records of a batch
+    /// made durable just before a crash whose checkpoint was not written.
+    static func storedOffset(store: LogStore, fileID: String, after: Int64) -> Int64? {
+        guard let query = try? Query.parse("log.file.id:\"\(fileID)\" log.offset:>\(after)"),
+            let records = try? QueryExecutor(snapshot: store.snapshot()).search(query, limit: 10_000_000)
+        else { return nil }
+        return records.compactMap { record -> Int64? in
+            guard case .int(let offset)? = record.fields.first(where: { $0.name == "log.offset" })?.value else {
+                return nil
+            }
+            return offset
+        }.max()
+    }
+}
+
 final class ReadinessReporter: Sendable {
     enum Listener: String, CaseIterable {
         case http, tcp, beats

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var beatsAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5044)
     /// A fixed service for syslog records; nil takes each message's app-name.
     public var syslogService: String?
+    /// `inputs:` entries of `type: file` (see docs/configuration.md), checked but not yet opened.
+    public var fileInputs: [FileInputConfiguration] = []
     /// The pack that parses TCP lines; nil keeps the default (JSON objects decoded, other lines as text).
     public var tcpParser: String?
     /// Grok pattern files or directories loaded after the built-ins (they may override them).
@@ -120,6 +122,16 @@ extension ServerConfiguration {
                             "tcp.parser: must name a pack: " + BuiltinPacks.all.map(\.name).joined(separator: ", "))
                     }
                 }
+            case "inputs":
+                guard let list = value as? [[String: Any]] else {
+                    problems.append("inputs: must be a list of mappings")
+                    continue
+                }
+                for (index, entry) in list.enumerated() {
+                    if let input = FileInputConfiguration(entry, index: index, problems: &problems) {
+                        configuration.fileInputs.append(input)
+                    }
+                }
             case "limits":
                 guard let section = value as? [String: Any] else {
                     problems.append("limits: must be a mapping")
@@ -170,7 +182,8 @@ extension ServerConfiguration {
                 }
                 configuration.apply(store: section, problems: &problems)
             default:
-                problems.append("\(key): unknown key (known: data, http, tcp, syslog, beats, limits, store, parsers)")
+                problems.append(
+                    "\(key): unknown key (known: data, http, tcp, syslog, beats, limits, inputs, store, parsers)")
             }
         }
         if problems.isEmpty {
