@@ -25,21 +25,42 @@ enum SQLTables {
 }
 
 /// The first exception class named in a stack trace: `com.coffee.order.PaymentException: …` or
-/// `Caused by: java.net.ConnectException: …`.
+/// `Caused by: java.net.ConnectException: …`. Reads the message's bytes, looking at the first few lines
+/// after the log line only: the exception is named there, the frames below never are.
 enum JavaException {
+    static let linesLooked = 8
+
     static func firstName(in message: String) -> String? {
-        guard message.utf8.contains(UInt8(ascii: "\n")) else { return nil }
-        for line in message.split(separator: "\n").dropFirst() {
-            var text = line.drop { $0 == " " || $0 == "\t" }
-            if text.hasPrefix("Caused by: ") { text = text.dropFirst("Caused by: ".count) }
-            let name = text.prefix { $0 != ":" && $0 != " " }
-            guard name.contains("."),
-                name.hasSuffix("Exception") || name.hasSuffix("Error") || name.hasSuffix("Throwable")
-            else { continue }
-            if name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "$" }) {
-                return String(name)
+        var message = message
+        return message.withUTF8 { bytes -> String? in
+            var index = 0
+            var lines = 0
+            while lines < linesLooked {
+                guard let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+                index = newline + 1
+                lines += 1
+                while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") {
+                    index += 1
+                }
+                if bytes[index...].starts(with: "Caused by: ".utf8) { index += 11 }
+                var end = index
+                var dots = 0
+                while end < bytes.count, isNameByte(bytes[end]) {
+                    if bytes[end] == UInt8(ascii: ".") { dots += 1 }
+                    end += 1
+                }
+                guard dots > 0, end < bytes.count, bytes[end] == UInt8(ascii: ":") || bytes[end] == UInt8(ascii: "\n")
+                else { continue }
+                let name = String(decoding: bytes[index..<end], as: UTF8.self)
+                if name.hasSuffix("Exception") || name.hasSuffix("Error") || name.hasSuffix("Throwable") { return name }
             }
+            return nil
         }
-        return nil
+    }
+
+    @inline(__always)
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte | 0x20) &- UInt8(ascii: "a") < 26 || byte &- UInt8(ascii: "0") < 10 || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
     }
 }

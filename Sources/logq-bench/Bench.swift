@@ -42,6 +42,12 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Measure parsing alone and stop.")
     var parsersOnly = false
 
+    @Option(help: "Megabytes of Spring Boot log for the file-tailing figure (0 skips it).")
+    var tailMegabytes = 128
+
+    @Flag(help: "Measure file tailing alone and stop.")
+    var tailOnly = false
+
     @Option(help: "Generated lines per pack for the parsing figures.")
     var parserLines = 500_000
 
@@ -59,6 +65,10 @@ struct Bench: AsyncParsableCommand {
         print(
             "logq-bench: \(lines) events, \(connections) TCP connections, \(ProcessInfo.processInfo.activeProcessorCount) cores"
         )
+        if tailOnly {
+            try await measureTailing(megabytes: tailMegabytes, jsonLinesPerSecond: 0)
+            return
+        }
         let parsing = try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
         parsing.print()
         if parsersOnly { return }
@@ -150,12 +160,51 @@ struct Bench: AsyncParsableCommand {
                 + "(JSON lines above: \(String(format: "%.0f", Double(lines) / ingest.seconds)) lines/s; target >= 250k each)"
         )
 
+        if tailMegabytes > 0 {
+            server.stop()
+            try await measureTailing(megabytes: tailMegabytes, jsonLinesPerSecond: Double(lines) / ingest.seconds)
+        }
+
         if let peersPython {
             server.stop()
             let peers = PeerResult.run(
                 python: peersPython, script: peersScript, corpus: rawPath, work: work, runs: runs)
             printPeers(peers, ours: ours, ingest: ingest, store: store)
         }
+    }
+
+    /// A pre-written Spring Boot log (stack traces included) tailed by a fresh logqd with the springboot
+    /// pack: from start to every event queryable.
+    private func measureTailing(megabytes: Int, jsonLinesPerSecond: Double) async throws {
+        let folder = work + "/tail"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/order.log"
+        var generator = CorpusGenerator(seed: seed &+ 2)
+        var text: [UInt8] = []
+        text.reserveCapacity(megabytes << 20)
+        var events = 0
+        while text.count < megabytes << 20 {
+            let event = generator.next()
+            guard event.kind == .springBoot else { continue }
+            text.append(contentsOf: event.nativeText().utf8)
+            events += 1
+        }
+        try Data(text).write(to: URL(fileURLWithPath: path))
+        let config = work + "/tail.yaml"
+        try "inputs:\n  - {type: file, name: bench, paths: [\"\(folder)/*.log\"], parser: springboot}\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let dataDirectory = work + "/tail-data"
+        let started = Date()
+        let server = try BenchServer.start(
+            bin: bin, work: work, dataDirectory: dataDirectory, extraArguments: ["--config", config])
+        defer { server.stop() }
+        try await server.waitForStoredRecords(events)
+        let seconds = Date().timeIntervalSince(started)
+        try await server.waitForCount(events, query: "source:\"\(path)\"")
+        Swift.print(
+            "\nfile tailing of a pre-written Spring Boot log (\(megabytes) MB, \(events) events with stack traces, "
+                + "springboot pack): \(String(format: "%.1f", Double(text.count) / seconds / 1e6)) MB/s, "
+                + "\(String(format: "%.0f", Double(events) / seconds)) events/s (target >= 100 MB/s)")
     }
 
     /// The corpus's events as rsyslog forwards them: `LEN <PRI>1 TIME HOST APP - - - MSG\n` (the LF counted

@@ -11,16 +11,20 @@ struct BenchServer {
     let tcpPort: Int
     let syslogPort: Int
 
-    static func start(bin: String, work: String) throws -> BenchServer {
+    static func start(
+        bin: String, work: String, dataDirectory: String? = nil, extraArguments: [String] = []
+    ) throws -> BenchServer {
         let readyFile = work + "/ready.json"
+        try? FileManager.default.removeItem(atPath: readyFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bin + "/logqd")
-        process.arguments = [
-            "--data", work + "/data", "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0",
-            "--syslog-addr", "127.0.0.1:0", "--beats-addr", "127.0.0.1:0", "--ready-file",
-            readyFile,
-            "--log-level", "warning",
-        ]
+        process.arguments =
+            [
+                "--data", dataDirectory ?? work + "/data", "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0",
+                "--syslog-addr", "127.0.0.1:0", "--beats-addr", "127.0.0.1:0", "--ready-file",
+                readyFile,
+                "--log-level", "warning",
+            ] + extraArguments
         try process.run()
         for _ in 0..<600 {
             if let data = FileManager.default.contents(atPath: readyFile),
@@ -75,6 +79,18 @@ struct BenchServer {
         var segmentBytes: Int
         var indexBytes: Int
         var segmentRecords: Int
+        var memtableRecords: Int
+    }
+
+    /// Waits until the store holds `expected` records, from its statistics: cheap to ask, unlike a count
+    /// that would scan the memtable every time and slow down what is measured.
+    func waitForStoredRecords(_ expected: Int) async throws {
+        for _ in 0..<2_400 {
+            let statistics = try await statistics()
+            if statistics.segmentRecords + statistics.memtableRecords >= expected { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError("logqd did not store all \(expected) records within 4 minutes")
     }
 
     func statistics() async throws -> Statistics {
