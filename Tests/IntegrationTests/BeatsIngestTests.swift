@@ -62,12 +62,4 @@ import Testing
         #expect(try count("beats-marker", server) == 1)
         #expect(server.process?.isRunning == true)
     }
-
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
 }

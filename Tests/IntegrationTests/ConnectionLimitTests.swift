@@ -17,14 +17,14 @@ import Glibc
         try server.start(extraArguments: ["--config", config])
         defer { server.stop(signal: SIGKILL) }
 
-        let first = try openConnection(server.tcpPort)
-        let second = try openConnection(server.tcpPort)
+        let first = try connectLoopback(server.tcpPort)
+        let second = try connectLoopback(server.tcpPort)
         defer {
             close(first)
             close(second)
         }
         try eventually(10, "two open connections") { try listener("tcp", server)["openConnections"] == 2 }
-        let third = try openConnection(server.tcpPort)
+        let third = try connectLoopback(server.tcpPort)
         defer { close(third) }
         #expect(try closedByServer(third, within: 5), "the third connection is over the limit")
         // The two idle ones are closed after the 1 s timeout.
@@ -32,7 +32,11 @@ import Glibc
         #expect(try closedByServer(second, within: 10))
 
         try sendTCP(Array("one line\nanother line\n".utf8), port: server.tcpPort)
-        try eventually(10, "counted lines") { try listener("tcp", server)["lines"] == 2 }
+        // The count of open connections drops once each connection's task has ended, just after the close.
+        try eventually(10, "counted lines, no open connection") {
+            let counters = try listener("tcp", server)
+            return counters["lines"] == 2 && counters["openConnections"] == 0
+        }
         let counters = try listener("tcp", server)
         #expect(counters["rejectedConnections"] == 1)
         #expect(counters["idleClosedConnections"] == 2)
@@ -44,21 +48,6 @@ import Glibc
         let stats = try httpGet(server.baseURL + "/api/v1/stats")
         let object = try JSONSerialization.jsonObject(with: Data(stats.body.utf8)) as? [String: Any]
         return (object?["listeners"] as? [String: [String: Int]])?[name] ?? [:]
-    }
-
-    private func openConnection(_ port: Int) throws -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw TestFailure("connect: errno \(errno)") }
-        return descriptor
     }
 
     /// Whether the server closes the connection (recv returns 0) within the time.

@@ -48,12 +48,4 @@ import Testing
         #expect(try count("_parse_error:* bulk-marker", server) == 1)
         #expect(try count("\"not applied\"", server) == 0)
     }
-
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
 }

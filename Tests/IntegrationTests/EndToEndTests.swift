@@ -70,14 +70,6 @@ import Testing
         #expect(text.stdout.contains("\tat com.coffee."), "stack trace kept in the message")
     }
 
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
-
     private func expectExactCounts(_ counts: CorpusCounts, _ server: ServerProcess, _ when: String) throws {
         #expect(try count("*", server) == counts.total, "\(when)")
         #expect(

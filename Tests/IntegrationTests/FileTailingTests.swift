@@ -125,12 +125,4 @@ import Testing
         for round in 0..<30 { #expect(try count("tail-marker \"round \(round) \"", server) > 0) }
         #expect(try count("crash-marker", server) >= acknowledged, "every acknowledged Beats event is stored")
     }
-
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
 }

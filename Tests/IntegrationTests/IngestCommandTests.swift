@@ -37,12 +37,4 @@ import Testing
         #expect(try count("service:mysql table:*", server) == byServiceLevel["mysql/warn"])
         #expect(try count("service:order exception:*", server) > 0)
     }
-
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
 }

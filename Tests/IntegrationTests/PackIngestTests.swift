@@ -60,12 +60,4 @@ import Testing
         #expect(output.contains("BROKEN (\(directory)/site.grok:3)"), "\(output)")
         #expect(output.contains("missing closing parenthesis"), "\(output)")
     }
-
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
 }

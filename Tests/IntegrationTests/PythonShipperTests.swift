@@ -65,12 +65,4 @@ import Testing
         #expect(try count("pylogbeat-marker", server) == 600)
         #expect(try count("pylogbeat-marker service:ai-forecast level:warn host:ai-01", server) == 60)
     }
-
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
 }

@@ -100,14 +100,6 @@ import Testing
         #expect(result.status == 0, "\(executable) \(arguments): \(result.output)")
     }
 
-    private func count(_ query: String, _ server: ServerProcess) throws -> Int {
-        let result = try runLogq(["--count", query], url: server.baseURL)
-        guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
-        }
-        return value
-    }
-
     private func search(_ query: String, _ server: ServerProcess) throws -> [String: Any] {
         let result = try runLogq(["-o", "json", query], url: server.baseURL)
         let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""

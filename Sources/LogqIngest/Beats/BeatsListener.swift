@@ -35,40 +35,9 @@ public struct BeatsListener: Service {
     }
 
     public func run() async throws {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { [limits, listenerCounters] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        IdleStateHandler(readTimeout: limits.idleTimeout),
-                        CloseOnIdleHandler(counters: listenerCounters))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        let boundPort = server.channel.localAddress?.port ?? port
-        logger.info("listening for Beats", metadata: ["address": "\(host):\(boundPort)"])
-        onBound(boundPort)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        if let listenerCounters, listenerCounters.open >= limits.maxConnections {
-                            listenerCounters.rejected()
-                            try? await connection.channel.close()
-                            continue
-                        }
-                        listenerCounters?.opened()
-                        group.addTask {
-                            await self.serve(connection)
-                            self.listenerCounters?.closed()
-                        }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-        }
+        try await TCPAcceptLoop.run(
+            host: host, port: port, name: "Beats", limits: limits, counters: listenerCounters, logger: logger,
+            onBound: onBound, serve: { await self.serve($0) })
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {

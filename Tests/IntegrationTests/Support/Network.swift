@@ -4,11 +4,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Sends bytes to a loopback TCP port, half-closes, and waits for the server to close its side.
-func sendTCP(_ bytes: [UInt8], port: Int) throws {
+/// A TCP connection to a loopback port; the caller closes the descriptor.
+func connectLoopback(_ port: Int) throws -> Int32 {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard descriptor >= 0 else { throw TestFailure("socket: errno \(errno)") }
-    defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -18,7 +17,17 @@ func sendTCP(_ bytes: [UInt8], port: Int) throws {
             connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    guard connected == 0 else { throw TestFailure("connect to 127.0.0.1:\(port): errno \(errno)") }
+    guard connected == 0 else {
+        close(descriptor)
+        throw TestFailure("connect to 127.0.0.1:\(port): errno \(errno)")
+    }
+    return descriptor
+}
+
+/// Sends bytes to a loopback TCP port, half-closes, and waits for the server to close its side.
+func sendTCP(_ bytes: [UInt8], port: Int) throws {
+    let descriptor = try connectLoopback(port)
+    defer { close(descriptor) }
     var sent = 0
     while sent < bytes.count {
         let result = bytes.withUnsafeBytes {
@@ -78,18 +87,9 @@ func freeTCPPort() throws -> Int {
 
 /// Whether something accepts connections on a loopback port.
 func isListening(_ port: Int) -> Bool {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-        }
-    }
+    guard let descriptor = try? connectLoopback(port) else { return false }
+    close(descriptor)
+    return true
 }
 
 /// Runs a program to completion; its status and what it printed.

@@ -127,3 +127,12 @@ func runLogq(_ arguments: [String], url: String?) throws -> CLIResult {
 func temporaryPath(_ name: String) -> String {
     "/tmp/logq-it-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))"
 }
+
+/// `logq --count QUERY` against a server, through the real CLI.
+func count(_ query: String, _ server: ServerProcess) throws -> Int {
+    let result = try runLogq(["--count", query], url: server.baseURL)
+    guard result.status == 0, let value = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw TestFailure("logq --count '\(query)' failed (\(result.status)): \(result.stderr)")
+    }
+    return value
+}

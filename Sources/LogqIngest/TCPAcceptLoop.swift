@@ -1,0 +1,52 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// What every TCP listener does around its protocol: bind, close idle connections, refuse those over the
+/// limit, serve each accepted one on its own task, and stop accepting on graceful shutdown.
+enum TCPAcceptLoop {
+    static func run(
+        host: String, port: Int, name: String, limits: ConnectionLimits, counters: ListenerCounters?,
+        logger: Logger, onBound: @Sendable (Int) -> Void,
+        serve: @escaping @Sendable (NIOAsyncChannel<ByteBuffer, ByteBuffer>) async -> Void
+    ) async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65536, maximum: 1 << 20)
+            )
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: limits.idleTimeout), CloseOnIdleHandler(counters: counters))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let boundPort = server.channel.localAddress?.port ?? port
+        logger.info("listening for \(name)", metadata: ["address": "\(host):\(boundPort)"])
+        onBound(boundPort)
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        if let counters, counters.open >= limits.maxConnections {
+                            counters.rejected()
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        counters?.opened()
+                        group.addTask {
+                            await serve(connection)
+                            counters?.closed()
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+    }
+}
