@@ -5,45 +5,38 @@ import Synchronization
 /// decoding (a JSON object's keys to columns, any other line kept as text), or a pattern pack.
 /// One per stream; it owns its pack parser's match data.
 public struct LineRecordMaker {
-    private enum Mode {
-        case decoder(LineDecoder)
-        case pack(PackParser, RecordDefaults)
-    }
-
-    private var mode: Mode
+    private let decoder: LineDecoder
+    /// The pack's parser, when there is one; mutated in place through the optional.
+    private var parser: PackParser?
+    private let defaults: RecordDefaults
 
     public init(decoder: LineDecoder) {
-        mode = .decoder(decoder)
+        self.decoder = decoder
+        parser = nil
+        defaults = RecordDefaults()
     }
 
     public init(pack: CompiledPack, zone: TimeZoneRule = .utc, defaults: RecordDefaults = RecordDefaults()) {
-        mode = .pack(PackParser(pack, zone: zone), defaults)
+        decoder = LineDecoder()
+        parser = PackParser(pack, zone: zone)
+        self.defaults = defaults
     }
 
     /// `originalLength` is the line's size when the framer cut it.
     public mutating func record(
         _ line: UnsafeRawBufferPointer, receivedAt: Int64, originalLength: Int? = nil
     ) -> LogRecord {
-        switch mode {
-        case .decoder(let decoder):
+        guard var record = parser?.record(from: line, receivedAt: receivedAt, defaults: defaults) else {
             return decoder.decode(line, receivedAt: receivedAt, originalLength: originalLength)
-        case .pack(var parser, let defaults):
-            // Take the parser out of the enum so that it is mutated in place, not copied.
-            mode = .decoder(LineDecoder())
-            var record = parser.record(from: line, receivedAt: receivedAt, defaults: defaults)
-            if let originalLength, originalLength > line.count {
-                record.fields.append(Field("_truncated", .int(Int64(originalLength))))
-            }
-            mode = .pack(parser, defaults)
-            return record
         }
+        if let originalLength, originalLength > line.count {
+            record.fields.append(Field("_truncated", .int(Int64(originalLength))))
+        }
+        return record
     }
 
     /// Lines parsed, unmatched and over the match limits so far (zero for the default decoding).
-    public var statistics: PackParser.Statistics {
-        if case .pack(let parser, _) = mode { return parser.statistics }
-        return PackParser.Statistics()
-    }
+    public var statistics: PackParser.Statistics { parser?.statistics ?? PackParser.Statistics() }
 }
 
 /// Parse outcomes summed over every stream, for `/api/v1/stats` (and the metrics of issue 9).

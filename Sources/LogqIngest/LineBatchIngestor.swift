@@ -12,14 +12,13 @@ public struct LineBatchIngestor {
     let store: LogStore
     private var maker: LineRecordMaker
     private let counters: ParseCounters?
+    private let listenerCounters: ListenerCounters?
     private var reported = PackParser.Statistics()
     let maxBatchesInFlight: Int
     private var framer: any StreamFramer
     private var inFlight: [(ticket: CommitTicket, lines: Int)] = []
     /// Records decoded and handed to the store.
     public private(set) var submitted = 0
-    /// Lines kept cut because they were over the size limit.
-    public private(set) var truncated = 0
     /// Records known to be durable.
     public private(set) var durable = 0
 
@@ -29,8 +28,10 @@ public struct LineBatchIngestor {
 
     public init(
         store: LogStore, maker: LineRecordMaker, framer: any StreamFramer = LineFramer(),
-        counters: ParseCounters? = nil, maxBatchesInFlight: Int = defaultMaxBatchesInFlight
+        counters: ParseCounters? = nil, listenerCounters: ListenerCounters? = nil,
+        maxBatchesInFlight: Int = defaultMaxBatchesInFlight
     ) {
+        self.listenerCounters = listenerCounters
         self.store = store
         self.framer = framer
         self.maker = maker
@@ -43,6 +44,7 @@ public struct LineBatchIngestor {
         var records: [LogRecord] = []
         var maker = self.maker
         var framingError: FramingError?
+        var truncated = 0
         buffer.withUnsafeReadableBytes { bytes in
             do {
                 try framer.feed(bytes) { line, length in
@@ -54,7 +56,7 @@ public struct LineBatchIngestor {
             }
         }
         self.maker = maker
-        reportStatistics()
+        reportStatistics(lines: records.count, truncated: truncated)
         // What was framed before bad bytes is kept; then the connection is closed.
         try await submit(records)
         if let framingError { throw framingError }
@@ -64,16 +66,20 @@ public struct LineBatchIngestor {
     public mutating func finish() async throws {
         var last: [LogRecord] = []
         var maker = self.maker
+        var truncated = 0
         framer.finish { line, length in
+            if length > line.count { truncated += 1 }
             last.append(maker.record(line, receivedAt: currentTimeNanoseconds(), originalLength: length))
         }
         self.maker = maker
-        reportStatistics()
+        reportStatistics(lines: last.count, truncated: truncated)
         try await submit(last)
         while !inFlight.isEmpty { try await waitForOldest() }
     }
 
-    private mutating func reportStatistics() {
+    /// Parse outcomes to the server's totals, lines to the listener's counters: once per chunk.
+    private mutating func reportStatistics(lines: Int, truncated: Int) {
+        listenerCounters?.stored(lines: lines, truncated: truncated)
         guard let counters else { return }
         let now = maker.statistics
         counters.add(now.since(reported))

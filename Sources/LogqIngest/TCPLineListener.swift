@@ -58,32 +58,23 @@ public struct TCPLineListener: Service {
             onBound: onBound, serve: { await self.serve($0) })
     }
 
-    private func report(_ ingestor: LineBatchIngestor, _ reported: inout (lines: Int, truncated: Int)) {
-        listenerCounters?.stored(
-            lines: ingestor.submitted - reported.lines, truncated: ingestor.truncated - reported.truncated)
-        reported = (ingestor.submitted, ingestor.truncated)
-    }
-
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let peer = connection.channel.remoteAddress?.description ?? "unknown"
         var ingestor = LineBatchIngestor(
-            store: store, maker: makeRecordMaker(), framer: makeFramer(), counters: counters)
+            store: store, maker: makeRecordMaker(), framer: makeFramer(), counters: counters,
+            listenerCounters: listenerCounters)
         do {
             try await connection.executeThenClose { inbound, _ in
-                var reported = (lines: 0, truncated: 0)
                 for try await buffer in inbound {
                     listenerCounters?.received(bytes: buffer.readableBytes)
                     do {
                         try await ingestor.feed(buffer)
                     } catch let error as FramingError {
                         listenerCounters?.protocolError()
-                        report(ingestor, &reported)
                         throw error
                     }
-                    report(ingestor, &reported)
                 }
                 try await ingestor.finish()
-                report(ingestor, &reported)
             }
         } catch {
             // The sender gets no acknowledgement on this protocol; what was not stored is reported here.

@@ -52,7 +52,9 @@ public struct LogqServer {
             logger: logger
         )
         let zone = TimeZoneRule(identifier: configuration.timeZone) ?? .utc
-        let tcpPack = try configuration.compileTCPParser()
+        // Built once: the TCP pack and every file input compile against the same library.
+        let library = try configuration.patternLibrary()
+        let tcpPack = try configuration.compileTCPParser(library: library)
         let tcp = TCPLineListener(
             host: configuration.tcpAddress.host, port: configuration.tcpAddress.port, store: store,
             makeRecordMaker: {
@@ -96,7 +98,6 @@ public struct LogqServer {
         }
 
         if !configuration.fileInputs.isEmpty {
-            let library = try BuiltinPacks.library(extraPaths: configuration.patternPaths)
             for input in configuration.fileInputs {
                 services.insert(
                     FileTailer(

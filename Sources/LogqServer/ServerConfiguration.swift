@@ -189,7 +189,8 @@ extension ServerConfiguration {
         if problems.isEmpty {
             // A pattern file PCRE2 rejects is reported now, with its file and line, not at the first line.
             do {
-                _ = try configuration.compileTCPParser()
+                let library = try configuration.patternLibrary()
+                _ = try configuration.compileTCPParser(library: library)
             } catch {
                 problems.append("parsers.patterns: \(error)")
             }
@@ -247,15 +248,19 @@ extension ServerConfiguration {
         }
     }
 
-    /// The compiled pack for TCP lines, nil for the default decoding. Loads the operator's pattern files.
-    func compileTCPParser() throws(GrokError) -> CompiledPack? {
+    /// The built-in pattern files and the operator's. Every definition of the operator's files must
+    /// compile, used or not: a mistake is found at start-up, not when a pack first needs it.
+    func patternLibrary() throws(GrokError) -> GrokPatternLibrary {
         let library = try BuiltinPacks.library(extraPaths: patternPaths)
-        // Every definition of the operator's files must compile, used or not: a mistake is found at
-        // start-up, not when a pack first needs it.
         let compiler = GrokCompiler(library: library)
         for name in library.names where library[name]?.location.file.hasPrefix("builtin:") == false {
             _ = try compiler.compile("%{\(name)}")
         }
+        return library
+    }
+
+    /// The compiled pack for TCP lines, nil for the default decoding.
+    func compileTCPParser(library: GrokPatternLibrary) throws(GrokError) -> CompiledPack? {
         guard let name = tcpParser, let pack = BuiltinPacks.named(name) else { return nil }
         return try CompiledPack(pack: pack, library: library)
     }

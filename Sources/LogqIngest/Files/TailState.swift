@@ -64,6 +64,8 @@ struct TailState {
     private var resumes: [String: Checkpoint.Entry]
     private let include: [PCRE2Matcher]
     private let exclude: [PCRE2Matcher]
+    /// Reused by every read: a fresh megabyte per file per poll would be allocated and zeroed for nothing.
+    private var readBuffer = [UInt8](repeating: 0, count: readChunk)
     static let readChunk = 1 << 20
     static let maxBytesPerPoll = 16 << 20
 
@@ -179,9 +181,11 @@ struct TailState {
     }
 
     /// Reads complete lines past `readOffset`; returns the bytes read.
-    private func read(_ file: TrackedFile, into batch: inout TailBatch, budget: Int) -> Int {
+    private mutating func read(_ file: TrackedFile, into batch: inout TailBatch, budget: Int) -> Int {
         var total = 0
-        var buffer = [UInt8](repeating: 0, count: Self.readChunk)
+        var buffer = [UInt8]()
+        swap(&buffer, &readBuffer)
+        defer { swap(&buffer, &readBuffer) }
         while total < budget {
             let count = buffer.withUnsafeMutableBytes {
                 pread(file.descriptor, $0.baseAddress, $0.count, off_t(file.readOffset))

@@ -48,15 +48,13 @@ public struct UDPSyslogListener: Service {
         logger.info("listening for syslog over UDP", metadata: ["address": "\(host):\(boundPort)"])
         onBound(boundPort)
         var ingestor = LineBatchIngestor(
-            store: store, maker: makeRecordMaker(), framer: DatagramFramer(), counters: counters)
+            store: store, maker: makeRecordMaker(), framer: DatagramFramer(), counters: counters,
+            listenerCounters: listenerCounters)
         try await withGracefulShutdownHandler {
             try await channel.executeThenClose { inbound, _ in
                 for try await envelope in inbound {
                     listenerCounters?.received(bytes: envelope.data.readableBytes)
-                    let before = (ingestor.submitted, ingestor.truncated)
                     try await ingestor.feed(envelope.data)
-                    listenerCounters?.stored(
-                        lines: ingestor.submitted - before.0, truncated: ingestor.truncated - before.1)
                 }
                 try await ingestor.finish()
             }
