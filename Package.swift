@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // SHA-256 of backup files (docs/decisions/0004-swift-crypto-for-backup-checksums.md).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries, found with pkg-config (the Makefile installs the Debian -dev packages).
@@ -64,11 +66,17 @@ let package = Package(
         ),
         // Deterministic generator of realistic platform logs, for tests and benchmarks.
         .target(name: "LogqCorpus", swiftSettings: strictSwift),
+        // Backups of the store: content-addressed, incremental, verified, restorable, pruned by age.
+        .target(
+            name: "LogqBackup",
+            dependencies: ["LogqIndex", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSwift
+        ),
         // The server wiring: configuration, HTTP API, services.
         .target(
             name: "LogqServer",
             dependencies: [
-                "LogqIndex", "LogqQuery", "LogqIngest", "LogqParsers",
+                "LogqIndex", "LogqQuery", "LogqIngest", "LogqParsers", "LogqBackup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "logq",
             dependencies: [
-                "LogqQuery", "LogqCorpus", "LogqIndex", "LogqParsers",
+                "LogqQuery", "LogqCorpus", "LogqIndex", "LogqParsers", "LogqBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -96,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "logq-bench",
             dependencies: [
-                "LogqCorpus", "LogqIndex", "LogqParsers", "LogqIngest",
+                "LogqCorpus", "LogqIndex", "LogqParsers", "LogqIngest", "LogqBackup",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -108,6 +116,7 @@ let package = Package(
             name: "LogqParsersTests", dependencies: ["LogqParsers", "LogqCorpus"], swiftSettings: strictSwift),
         .testTarget(name: "LogqIngestTests", dependencies: ["LogqIngest"], swiftSettings: strictSwift),
         .testTarget(name: "LogqQueryTests", dependencies: ["LogqQuery", "LogqIndex"], swiftSettings: strictSwift),
+        .testTarget(name: "LogqBackupTests", dependencies: ["LogqBackup", "LogqIndex"], swiftSettings: strictSwift),
         .testTarget(name: "LogqCorpusTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
         .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus", "CZlib"], swiftSettings: strictSwift),
     ]

@@ -39,3 +39,21 @@ enum StoreFileNames {
     static let quarantineDirectory = "quarantine"
     static let temporarySuffix = ".tmp"
 }
+
+/// Retention classes name the folder between a segment's day and its file (`segments/DAY/CLASS/`):
+/// lower-case letters, digits and `-`, at most 40 bytes. See docs/segment-format.md.
+public enum RetentionClassName {
+    /// Where records go when no retention rule names another class.
+    public static let `default` = "c0"
+
+    public static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 40
+            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+
+    /// `name` when it is a valid class name, else the default (a classifier cannot escape the folder).
+    static func validated(_ name: String?) -> String {
+        guard let name, isValid(name) else { return Self.default }
+        return name
+    }
+}

@@ -124,3 +124,14 @@ public struct SegmentSummary: Sendable, Equatable, Codable {
     public var maxTime: Int64
     public var byteCount: Int
 }
+
+extension SegmentSummary {
+    /// `YYYY-MM-DD` and the retention class, read from the path `segments/DAY/CLASS/FILE`.
+    public var day: String { pathComponent(fromEnd: 2) }
+    public var retentionClass: String { pathComponent(fromEnd: 1) }
+
+    private func pathComponent(fromEnd offset: Int) -> String {
+        let parts = path.split(separator: "/")
+        return parts.count > offset ? String(parts[parts.count - 1 - offset]) : ""
+    }
+}

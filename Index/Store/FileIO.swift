@@ -31,8 +31,8 @@ final class MappedFile: Sendable {
 }
 
 /// Writes that survive a crash: temporary file, fsync, rename, fsync of the directory.
-enum DurableFile {
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(StorageError) {
+package enum DurableFile {
+    package static func writeAtomically(_ bytes: [UInt8], to path: String) throws(StorageError) {
         let temporary = path + StoreFileNames.temporarySuffix
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .io(operation: "create", path: temporary, errno: errno) }
@@ -55,7 +55,7 @@ enum DurableFile {
         try syncDirectory(containing: path)
     }
 
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StorageError) {
+    package static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StorageError) {
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { raw in
@@ -69,7 +69,7 @@ enum DurableFile {
         }
     }
 
-    static func syncDirectory(containing path: String) throws(StorageError) {
+    package static func syncDirectory(containing path: String) throws(StorageError) {
         let directory = parentDirectory(of: path)
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io(operation: "open directory", path: directory, errno: errno) }
@@ -77,12 +77,12 @@ enum DurableFile {
         guard fsync(descriptor) == 0 else { throw .io(operation: "fsync directory", path: directory, errno: errno) }
     }
 
-    static func parentDirectory(of path: String) -> String {
+    package static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    static func createDirectories(_ path: String) throws(StorageError) {
+    package static func createDirectories(_ path: String) throws(StorageError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
@@ -92,21 +92,21 @@ enum DurableFile {
         }
     }
 
-    static func readAll(_ path: String) throws(StorageError) -> [UInt8] {
+    package static func readAll(_ path: String) throws(StorageError) -> [UInt8] {
         let file = try MappedFile(path: path)
         return Array(file.bytes)
     }
 
-    static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
-    static func remove(_ path: String) throws(StorageError) {
+    package static func remove(_ path: String) throws(StorageError) {
         guard unlink(path) == 0 || errno == ENOENT else { throw .io(operation: "unlink", path: path, errno: errno) }
     }
 
     /// Names in `directory`, without "." and "..", sorted; empty when the directory does not exist.
-    static func list(_ directory: String) -> [String] {
+    package static func list(_ directory: String) -> [String] {
         guard let handle = opendir(directory) else { return [] }
         defer { closedir(handle) }
         var names: [String] = []

@@ -24,6 +24,9 @@ public final class LogStore: @unchecked Sendable {
         /// A merge reads at most this many records (it holds them in memory while it sorts).
         public var mergeMaxRecords: Int
         public var segment: SegmentWriter.Options
+        /// The retention class of each record (a directory name: see `RetentionClassName`); nil puts every
+        /// record in `RetentionClassName.default`. Called on the flush thread.
+        public var retentionClass: (@Sendable (LogRecord) -> String)?
 
         public init(
             flushRecordCount: Int = 200_000,
@@ -32,8 +35,10 @@ public final class LogStore: @unchecked Sendable {
             maxQueuedFlushes: Int = 2,
             mergeFanIn: Int = 4,
             mergeMaxRecords: Int = 2_000_000,
-            segment: SegmentWriter.Options = SegmentWriter.Options()
+            segment: SegmentWriter.Options = SegmentWriter.Options(),
+            retentionClass: (@Sendable (LogRecord) -> String)? = nil
         ) {
+            self.retentionClass = retentionClass
             self.mergeFanIn = mergeFanIn
             self.mergeMaxRecords = mergeMaxRecords
             self.flushRecordCount = flushRecordCount
@@ -67,8 +72,10 @@ public final class LogStore: @unchecked Sendable {
 
     // Owned by the commit thread after init.
     private var wal: WALWriter
-    // Owned by the flush thread after init.
+    /// Written by the flush thread (flushes, merges) and by `removeSegments`; every read-modify-save of
+    /// it, and every snapshot of the files it lists, holds `manifestLock`.
     private var manifest: Manifest
+    private let manifestLock = NSLock()
 
     private struct PendingWrite {
         var records: [LogRecord]
@@ -222,6 +229,67 @@ public final class LogStore: @unchecked Sendable {
             memtableRecords: memtable.count + flushQueue.reduce(0) { $0 + $1.records.count },
             quarantinedSegments: DurableFile.list(directory + "/" + StoreFileNames.quarantineDirectory).count
         )
+    }
+
+    // MARK: Segment files (retention and backup)
+
+    /// The live segments as the manifest lists them (paths relative to the data directory).
+    public func segmentSummaries() -> [SegmentSummary] {
+        manifestLock.lock()
+        defer { manifestLock.unlock() }
+        return manifest.segments
+    }
+
+    /// Takes segments out of the store: the manifest first (atomically), then the open readers, then the
+    /// files. A query that already holds one of them keeps reading its mapping until it finishes; paths
+    /// not (or no longer) in the manifest are skipped. Returns what was removed.
+    @discardableResult
+    public func removeSegments(_ relativePaths: Set<String>) throws(StorageError) -> [SegmentSummary] {
+        manifestLock.lock()
+        let removed = manifest.segments.filter { relativePaths.contains($0.path) }
+        guard !removed.isEmpty else {
+            manifestLock.unlock()
+            return []
+        }
+        var updated = manifest
+        updated.segments.removeAll { relativePaths.contains($0.path) }
+        do throws(StorageError) {
+            try updated.save(to: directory + "/" + StoreFileNames.manifest)
+        } catch {
+            manifestLock.unlock()
+            throw error
+        }
+        manifest = updated
+        manifestLock.unlock()
+
+        let absolute = Set(removed.map { directory + "/" + $0.path })
+        condition.lock()
+        segments.removeAll { absolute.contains($0.path) }
+        condition.unlock()
+        for path in absolute { try DurableFile.remove(path) }
+        // Empty class and day folders go too (rmdir fails, harmlessly, on a folder that is not empty).
+        for path in absolute {
+            let classDirectory = DurableFile.parentDirectory(of: path)
+            rmdir(classDirectory)
+            rmdir(DurableFile.parentDirectory(of: classDirectory))
+        }
+        return removed
+    }
+
+    /// Hard-links every live segment into `stagingDirectory` (same file system, under the same relative
+    /// paths) and returns their summaries: a point-in-time copy that merges and retention cannot change,
+    /// made without copying a byte or pausing ingest. Call `flush()` first to include the memtable.
+    public func linkSegments(into stagingDirectory: String) throws(StorageError) -> [SegmentSummary] {
+        manifestLock.lock()
+        defer { manifestLock.unlock() }
+        for summary in manifest.segments {
+            let target = stagingDirectory + "/" + summary.path
+            try DurableFile.createDirectories(DurableFile.parentDirectory(of: target))
+            guard link(directory + "/" + summary.path, target) == 0 else {
+                throw .io(operation: "hard link into the backup staging folder", path: target, errno: errno)
+            }
+        }
+        return manifest.segments
     }
 
     // MARK: Commit thread
@@ -385,24 +453,50 @@ public final class LogStore: @unchecked Sendable {
     private func writeSegments(
         _ records: [LogRecord], coveredGeneration: UInt64
     ) throws(StorageError) -> [SegmentReader] {
-        let byDay = Dictionary(grouping: records.sortedByTime(), by: { UTCDay(timestamp: $0.timestamp) })
-        var updated = manifest
+        struct Group: Hashable, Comparable {
+            var day: UTCDay
+            var retentionClass: String
+            static func < (lhs: Group, rhs: Group) -> Bool {
+                (lhs.day, lhs.retentionClass) < (rhs.day, rhs.retentionClass)
+            }
+        }
+        let classify = options.retentionClass
+        let groups = Dictionary(grouping: records.sortedByTime()) { record in
+            Group(
+                day: UTCDay(timestamp: record.timestamp),
+                retentionClass: RetentionClassName.validated(classify?(record)))
+        }
+        // The files are written without the lock (a flush takes seconds); only the sequence numbers and
+        // the manifest update hold it.
+        manifestLock.lock()
+        let firstSequence = manifest.nextSegmentSequence
+        manifest.nextSegmentSequence += UInt64(groups.count)
+        manifestLock.unlock()
+        var written: [SegmentSummary] = []
         var readers: [SegmentReader] = []
         let writer = SegmentWriter(options: options.segment)
-        for day in byDay.keys.sorted() {
-            let relativeDirectory = "\(StoreFileNames.segmentDirectory)/\(day)/c0"
+        for (offset, group) in groups.keys.sorted().enumerated() {
+            let relativeDirectory = "\(StoreFileNames.segmentDirectory)/\(group.day)/\(group.retentionClass)"
             try DurableFile.createDirectories(directory + "/" + relativeDirectory)
-            let name = Self.segmentFileName(sequence: updated.nextSegmentSequence)
-            updated.nextSegmentSequence += 1
-            let relativePath = relativeDirectory + "/" + name
-            var summary = try writer.write(byDay[day]!, to: directory + "/" + relativePath)
+            let relativePath =
+                relativeDirectory + "/" + Self.segmentFileName(sequence: firstSequence + UInt64(offset))
+            var summary = try writer.write(groups[group]!, to: directory + "/" + relativePath)
             summary.path = relativePath
-            updated.segments.append(summary)
+            written.append(summary)
             readers.append(try SegmentReader(path: directory + "/" + relativePath))
         }
+        manifestLock.lock()
+        var updated = manifest
+        updated.segments.append(contentsOf: written)
         updated.flushedWALGeneration = coveredGeneration
-        try updated.save(to: directory + "/" + StoreFileNames.manifest)
+        do throws(StorageError) {
+            try updated.save(to: directory + "/" + StoreFileNames.manifest)
+        } catch {
+            manifestLock.unlock()
+            throw error
+        }
         manifest = updated
+        manifestLock.unlock()
 
         let walDirectory = directory + "/" + StoreFileNames.walDirectory
         for name in DurableFile.list(walDirectory) {
@@ -429,7 +523,7 @@ public final class LogStore: @unchecked Sendable {
             }
             return tier
         }
-        let groups = Dictionary(grouping: manifest.segments) { summary in
+        let groups = Dictionary(grouping: segmentSummaries()) { summary in
             "\(DurableFile.parentDirectory(of: summary.path))|\(tier(summary.byteCount))"
         }
         guard let key = groups.keys.sorted().first(where: { groups[$0]!.count >= options.mergeFanIn }) else {
@@ -465,18 +559,34 @@ public final class LogStore: @unchecked Sendable {
             for block in reader.blocks.indices { records.append(contentsOf: try reader.readBlock(block)) }
         }
         let relativeDirectory = DurableFile.parentDirectory(of: inputs[0].path)
-        var updated = manifest
-        let relativePath = relativeDirectory + "/" + Self.segmentFileName(sequence: updated.nextSegmentSequence)
-        updated.nextSegmentSequence += 1
+        manifestLock.lock()
+        let sequence = manifest.nextSegmentSequence
+        manifest.nextSegmentSequence += 1
+        manifestLock.unlock()
+        let relativePath = relativeDirectory + "/" + Self.segmentFileName(sequence: sequence)
         var summary = try SegmentWriter(options: options.segment).write(
             records.sortedByTime(), to: directory + "/" + relativePath)
         summary.path = relativePath
         let merged = try SegmentReader(path: directory + "/" + relativePath)
         let inputRelative = Set(inputs.map(\.path))
+        manifestLock.lock()
+        // Retention may have removed an input while this merge read it: then the merge is dropped.
+        guard inputRelative.isSubset(of: Set(manifest.segments.map(\.path))) else {
+            manifestLock.unlock()
+            try? DurableFile.remove(directory + "/" + relativePath)
+            return
+        }
+        var updated = manifest
         updated.segments.removeAll { inputRelative.contains($0.path) }
         updated.segments.append(summary)
-        try updated.save(to: directory + "/" + StoreFileNames.manifest)
+        do throws(StorageError) {
+            try updated.save(to: directory + "/" + StoreFileNames.manifest)
+        } catch {
+            manifestLock.unlock()
+            throw error
+        }
         manifest = updated
+        manifestLock.unlock()
 
         condition.lock()
         segments.removeAll { inputPaths.contains($0.path) }

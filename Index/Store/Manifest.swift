@@ -37,3 +37,16 @@ struct Manifest: Codable, Equatable {
         try DurableFile.writeAtomically(Array(data), to: path)
     }
 }
+
+extension LogStore {
+    /// Writes the manifest of a data directory rebuilt from backed-up segments (already in place under
+    /// their relative paths): no WAL, and new segments numbered after the highest restored one.
+    package static func writeRestoredManifest(directory: String, segments: [SegmentSummary]) throws(StorageError) {
+        var manifest = Manifest()
+        manifest.segments = segments
+        let highest = segments.compactMap { UInt64($0.path.split(separator: "/").last?.prefix(12) ?? "") }.max() ?? 0
+        manifest.nextSegmentSequence = highest + 1
+        try DurableFile.createDirectories(directory + "/" + StoreFileNames.walDirectory)
+        try manifest.save(to: directory + "/" + StoreFileNames.manifest)
+    }
+}

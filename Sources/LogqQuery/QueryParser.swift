@@ -241,19 +241,7 @@ struct QueryParser {
     }
 
     /// `15m`, `2h`, `7d`, `30s`, `500ms`, `1w` in nanoseconds.
-    static func duration(_ text: String) -> Int64? {
-        let units: [(String, Int64)] = [
-            ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000),
-            ("d", 86_400_000_000_000), ("w", 604_800_000_000_000),
-        ]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let amount = Int64(text.dropLast(suffix.count)), amount > 0, amount < Int64.max / scale else {
-                continue
-            }
-            return amount * scale
-        }
-        return nil
-    }
+    static func duration(_ text: String) -> Int64? { Quantities.nanoseconds(text) }
 
     private mutating func readUntil(_ stop: (Unicode.Scalar) -> Bool) -> String {
         var text = String.UnicodeScalarView()

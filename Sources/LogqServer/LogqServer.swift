@@ -42,6 +42,11 @@ public struct LogqServer {
         router.get("/healthz") { _, _ in "ok\n" }
         SearchAPI(store: store, parseCounters: counters, listenerCounters: listenerCounters).register(on: router)
         IngestAPI(store: store).register(on: router)
+        let retention = RetentionEnforcer(store: store, policy: configuration.retention, logger: logger)
+        let backups = configuration.backup.map {
+            BackupRunner(store: store, policy: $0, configFile: configuration.configFile, logger: logger)
+        }
+        MaintenanceAPI(backups: backups, retention: retention).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)
         let http = Application(
             router: router,
@@ -64,7 +69,11 @@ public struct LogqServer {
             counters: counters, listenerCounters: listenerCounters["tcp"], limits: limits, logger: logger,
             onBound: { ready.bound(.tcp, port: $0) })
 
-        var services: [any Service] = [StoreService(store: store), tcp, http]
+        var services: [any Service] = [StoreService(store: store), tcp, http, RetentionService(enforcer: retention)]
+        if let backups, let policy = configuration.backup {
+            let zone = TimeZone(identifier: policy.timeZone ?? configuration.timeZone) ?? TimeZone(identifier: "UTC")!
+            services.append(BackupScheduleService(runner: backups, zone: zone))
+        }
         let syslogPack = try CompiledPack(pack: BuiltinPacks.named("syslog")!, library: GrokPatternLibrary())
         let syslogDefaults = RecordDefaults(service: configuration.syslogService, source: "syslog")
         let makeSyslogRecords: @Sendable () -> LineRecordMaker = {

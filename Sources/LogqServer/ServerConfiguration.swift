@@ -31,14 +31,26 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var patternPaths: [String] = []
     /// The zone of timestamps that carry none (logback, syslog, MySQL).
     public var timeZone = "UTC"
+    /// `retention:` (the defaults keep everything 90 days, with no disk cap).
+    public var retention = RetentionPolicy()
+    /// `backup:`; nil when no backup folder is configured.
+    public var backup: BackupPolicy?
+    /// The file this configuration was read from: backups keep a copy.
+    public var configFile: String?
 
     public init() {}
 
     var storeOptions: LogStore.Options {
-        LogStore.Options(
+        let retention = retention
+        var classify: (@Sendable (LogRecord) -> String)?
+        if !retention.rules.isEmpty {
+            classify = { @Sendable record in retention.className(for: record) }
+        }
+        return LogStore.Options(
             flushRecordCount: flushRecordCount,
             flushAge: .seconds(flushAgeSeconds),
-            segment: SegmentWriter.Options(codec: compression, zstdLevel: zstdLevel)
+            segment: SegmentWriter.Options(codec: compression, zstdLevel: zstdLevel),
+            retentionClass: classify
         )
     }
 }
@@ -90,6 +102,7 @@ extension ServerConfiguration {
             throw ConfigurationError(file: file, problems: ["not valid YAML: \(error)"])
         }
         var configuration = ServerConfiguration()
+        configuration.configFile = file
         var problems: [String] = []
         guard let root = node as? [String: Any] else {
             if node == nil { return configuration }
@@ -150,8 +163,9 @@ extension ServerConfiguration {
                     }
                 }
             case "beats":
-                guard let section = value as? [String: Any], let text = section["address"] as? String,
-                    section.count == 1
+                // YAML 1.1 reads a bare `off` as false.
+                guard let section = value as? [String: Any], section.count == 1,
+                    let text = section["address"] as? String ?? ((section["address"] as? Bool) == false ? "off" : nil)
                 else {
                     problems.append("beats: must be a mapping with one key, address: HOST:PORT or off")
                     continue
@@ -181,9 +195,20 @@ extension ServerConfiguration {
                     continue
                 }
                 configuration.apply(store: section, problems: &problems)
+            case "retention", "backup":
+                guard let section = value as? [String: Any] else {
+                    problems.append("\(key): must be a mapping")
+                    continue
+                }
+                if key == "retention" {
+                    configuration.apply(retention: section, problems: &problems)
+                } else {
+                    configuration.apply(backup: section, problems: &problems)
+                }
             default:
                 problems.append(
-                    "\(key): unknown key (known: data, http, tcp, syslog, beats, limits, inputs, store, parsers)")
+                    "\(key): unknown key (known: data, http, tcp, syslog, beats, limits, inputs, store, parsers, "
+                        + "retention, backup)")
             }
         }
         if problems.isEmpty {
@@ -204,7 +229,7 @@ extension ServerConfiguration {
             switch key {
             case "address", "udp_address":
                 let address: ListenAddress?
-                if let text = value as? String, text == "off" {
+                if (value as? String) == "off" || (value as? Bool) == false {
                     address = nil
                 } else if let text = value as? String, let parsed = ListenAddress(parsing: text) {
                     address = parsed

@@ -69,8 +69,8 @@ struct Bench: AsyncParsableCommand {
             try await measureTailing(megabytes: tailMegabytes, jsonLinesPerSecond: 0)
             return
         }
-        let parsing = try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
-        parsing.print()
+        let parsing = storeOnly ? nil : try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
+        parsing?.print()
         if parsersOnly { return }
 
         let corpus = generateCorpus()

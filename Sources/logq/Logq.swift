@@ -9,6 +9,7 @@ struct Logq: AsyncParsableCommand {
             "logq 'level:error service:order' prints matching records, newest first. LOGQ_URL points at the server.",
         subcommands: [
             SearchCommand.self, IngestCommand.self, GenerateCommand.self, FsckCommand.self, PatternsCommand.self,
+            RetentionCommand.self, BackupCommand.self,
         ],
         defaultSubcommand: SearchCommand.self
     )
