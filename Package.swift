@@ -117,6 +117,8 @@ let package = Package(
         .testTarget(name: "LogqIngestTests", dependencies: ["LogqIngest"], swiftSettings: strictSwift),
         .testTarget(name: "LogqQueryTests", dependencies: ["LogqQuery", "LogqIndex"], swiftSettings: strictSwift),
         .testTarget(name: "LogqBackupTests", dependencies: ["LogqBackup", "LogqIndex"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "LogqServerTests", dependencies: ["LogqServer", "LogqIndex", "LogqQuery"], swiftSettings: strictSwift),
         .testTarget(name: "LogqCorpusTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
         .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus", "CZlib"], swiftSettings: strictSwift),
     ]

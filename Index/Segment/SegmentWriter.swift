@@ -123,6 +123,14 @@ public struct SegmentSummary: Sendable, Equatable, Codable {
     public var minTime: Int64
     public var maxTime: Int64
     public var byteCount: Int
+
+    public init(path: String, recordCount: Int, minTime: Int64, maxTime: Int64, byteCount: Int) {
+        self.path = path
+        self.recordCount = recordCount
+        self.minTime = minTime
+        self.maxTime = maxTime
+        self.byteCount = byteCount
+    }
 }
 
 extension SegmentSummary {
