@@ -13,8 +13,8 @@ extension BackupRepository {
     }
 
     /// Proves a backup restorable without restoring it: the manifest against its checksum, every file's
-    /// size and SHA-256 recomputed from its object, every segment opened and its blocks, index and
-    /// invariants checked, and the manifest's segment list against the files.
+    /// size and SHA-256 recomputed from its object, every segment opened (footer, directory and index
+    /// checksums) and every block decoded and checked, and the manifest's segment list against the files.
     public func verify(_ id: String) throws(BackupError) -> VerifyReport {
         try withLock { () throws(BackupError) -> VerifyReport in try verifyHoldingLock(id) }
     }
@@ -69,7 +69,7 @@ extension BackupRepository {
             guard file.kind == .segment else { continue }
             do {
                 let reader = try SegmentReader(path: object)
-                try reader.verifyInvariants()
+                try reader.verifyBlocks()
                 report.segmentsOpened += 1
                 if let summary = summaries[file.path], summary.recordCount != reader.recordCount {
                     report.problems.append(

@@ -42,9 +42,13 @@ public struct LogqServer {
         router.get("/healthz") { _, _ in "ok\n" }
         SearchAPI(store: store, parseCounters: counters, listenerCounters: listenerCounters).register(on: router)
         IngestAPI(store: store).register(on: router)
-        let retention = RetentionEnforcer(store: store, policy: configuration.retention, logger: logger)
+        let metrics = ServerMetrics()
+        metrics.register(on: router, store: store)
+        let retention = RetentionEnforcer(
+            store: store, policy: configuration.retention, logger: logger, metrics: metrics)
         let backups = configuration.backup.map {
-            BackupRunner(store: store, policy: $0, configFile: configuration.configFile, logger: logger)
+            BackupRunner(
+                store: store, policy: $0, configFile: configuration.configFile, logger: logger, metrics: metrics)
         }
         MaintenanceAPI(backups: backups, retention: retention).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)

@@ -48,6 +48,12 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Measure file tailing alone and stop.")
     var tailOnly = false
 
+    @Option(help: "Lines in the store whose backups are measured (0 skips them).")
+    var backupLines = 10_000_000
+
+    @Flag(help: "Measure backups alone and stop.")
+    var backupOnly = false
+
     @Option(help: "Generated lines per pack for the parsing figures.")
     var parserLines = 500_000
 
@@ -67,6 +73,10 @@ struct Bench: AsyncParsableCommand {
         )
         if tailOnly {
             try await measureTailing(megabytes: tailMegabytes, jsonLinesPerSecond: 0)
+            return
+        }
+        if backupOnly {
+            try await BackupFigures.measure(lines: backupLines, seed: seed, work: work).print()
             return
         }
         let parsing = storeOnly ? nil : try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
@@ -170,6 +180,11 @@ struct Bench: AsyncParsableCommand {
             let peers = PeerResult.run(
                 python: peersPython, script: peersScript, corpus: rawPath, work: work, runs: runs)
             printPeers(peers, ours: ours, ingest: ingest, store: store)
+        }
+
+        if backupLines > 0 {
+            server.stop()
+            try await BackupFigures.measure(lines: backupLines, seed: seed, work: work).print()
         }
     }
 

@@ -78,6 +78,9 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let deleted = try #require(object["deleted"] as? [String: Any])
         #expect(deleted["records"] as? Int == 300 + 171)
+        let metrics = try httpGet(server.baseURL + "/metrics").body
+        #expect(metrics.contains("logq_retention_deleted_records_total 471"), "\(metrics)")
+        #expect(metrics.contains("logq_store_quarantined_segments 0"))
     }
 
     @Test func aBackupTakenWhileIngestRunsRestoresToTheSnapshotPoint() async throws {
@@ -105,6 +108,10 @@ import Testing
         let sent = try await sender.value
         #expect(try count("*", server) == sent)
 
+        let metrics = try httpGet(server.baseURL + "/metrics").body
+        #expect(metrics.contains("logq_backup_last_result 1"), "\(metrics)")
+        #expect(metrics.contains("logq_backup_last_size_bytes "))
+        #expect(metrics.contains("logq_backup_last_success_timestamp_seconds "))
         let listed = try runLogq(["backup", "list", "--dir", backups], url: nil)
         let id = try #require(listed.stdout.split(separator: "\n").dropFirst().first?.split(separator: " ").first)
         let verified = try runLogq(["backup", "verify", "--dir", backups, String(id)], url: nil)

@@ -21,13 +21,15 @@ actor BackupRunner {
     let policy: BackupPolicy
     let configFile: String?
     let logger: Logger
+    let metrics: ServerMetrics?
     let repository: BackupRepository
     private(set) var last: LastResult?
     private(set) var lastVerify: Date?
     private(set) var failures = 0
     private(set) var missed = 0
 
-    init(store: LogStore, policy: BackupPolicy, configFile: String?, logger: Logger) {
+    init(store: LogStore, policy: BackupPolicy, configFile: String?, logger: Logger, metrics: ServerMetrics? = nil) {
+        self.metrics = metrics
         self.store = store
         self.policy = policy
         self.configFile = configFile
@@ -56,6 +58,11 @@ actor BackupRunner {
             last = LastResult(
                 id: manifest.id, finishedAt: ISO8601DateFormatter().string(from: Date()), ok: true,
                 seconds: manifest.seconds, totalBytes: manifest.totalBytes, copiedBytes: manifest.copiedBytes)
+            metrics?.backupLastSuccess.set(Date().timeIntervalSince1970)
+            metrics?.backupLastResult.set(1.0)
+            metrics?.backupLastSeconds.set(manifest.seconds)
+            metrics?.backupLastBytes.set(Double(manifest.totalBytes))
+            metrics?.backupLastCopiedBytes.set(Double(manifest.copiedBytes))
             logger.info(
                 "backup complete",
                 metadata: [
@@ -65,6 +72,8 @@ actor BackupRunner {
             return manifest
         } catch {
             failures += 1
+            metrics?.backupFailures.increment()
+            metrics?.backupLastResult.set(0.0)
             last = LastResult(
                 id: nil, finishedAt: ISO8601DateFormatter().string(from: Date()), ok: false,
                 seconds: Date().timeIntervalSince(started), totalBytes: 0, copiedBytes: 0, error: "\(error)")
@@ -96,6 +105,7 @@ actor BackupRunner {
             lastVerify = now
             for report in reports where !report.isIntact {
                 failures += 1
+                metrics?.backupDamaged.increment()
                 logger.error(
                     "backup verification found damage",
                     metadata: ["id": "\(report.id)", "problems": "\(report.problems.joined(separator: "; "))"])
@@ -105,7 +115,10 @@ actor BackupRunner {
         }
     }
 
-    func noteMissed() { missed += 1 }
+    func noteMissed() {
+        missed += 1
+        metrics?.backupMissed.increment()
+    }
 
     struct Status: Codable, Sendable {
         var dir: String

@@ -20,12 +20,14 @@ final class RetentionEnforcer: Sendable {
     let store: LogStore
     let policy: RetentionPolicy
     let logger: Logger
+    let metrics: ServerMetrics?
     private let totals = Mutex(Totals())
 
-    init(store: LogStore, policy: RetentionPolicy, logger: Logger) {
+    init(store: LogStore, policy: RetentionPolicy, logger: Logger, metrics: ServerMetrics? = nil) {
         self.store = store
         self.policy = policy
         self.logger = logger
+        self.metrics = metrics
     }
 
     var snapshot: Totals { totals.withLock { $0 } }
@@ -54,6 +56,10 @@ final class RetentionEnforcer: Sendable {
                     "bytes": "\(expiry.segment.byteCount)",
                 ])
         }
+        metrics?.retentionRuns.increment()
+        metrics?.retentionDeletedSegments.increment(by: Int64(removed.count))
+        metrics?.retentionDeletedRecords.increment(by: Int64(removed.reduce(0) { $0 + $1.recordCount }))
+        metrics?.retentionDeletedBytes.increment(by: Int64(removed.reduce(0) { $0 + $1.byteCount }))
         totals.withLock {
             $0.runs += 1
             $0.deletedSegments += removed.count
