@@ -174,4 +174,28 @@ import Testing
         let all = try runLogq(["backup", "verify", "--dir", backups], url: nil)
         #expect(all.status == 0 && all.stdout.components(separatedBy: "intact").count == 3, "\(all.stdout)")
     }
+
+    @Test func aMissedDailyBackupIsTakenAtStartUp() throws {
+        let folder = temporaryPath("backup-missed")
+        let backups = folder + "-backups"
+        var server = try Self.startServer(folder, config: "backup:\n  dir: \(backups)\n  at: \"02:00\"\n")
+        defer { server.stop(signal: SIGKILL) }
+        try Self.post(Self.ndjson(seq: 1...500), to: server)
+        server.stop()
+        let before = (try? FileManager.default.contentsOfDirectory(atPath: backups + "/backups")) ?? []
+        #expect(before.isEmpty)
+
+        // Data and no backup in the last day: the schedule counts a miss and takes one at once.
+        server = ServerProcess(dataDirectory: folder + "-data")
+        try server.start(extraArguments: ["--config", folder + ".yaml"])
+        try eventually(30, "the catch-up backup") {
+            let listed = try runLogq(["backup", "list", "--dir", backups], url: nil)
+            return listed.stdout.split(separator: "\n").count == 2
+        }
+        let metrics = try httpGet(server.baseURL + "/metrics").body
+        #expect(metrics.contains("logq_backup_missed_total 1"), "\(metrics)")
+        #expect(server.serverLog().contains("the last scheduled backup was missed"))
+        let status = try httpGet(server.baseURL + "/api/v1/backups").body
+        #expect(status.contains("\"missed\":1"), "\(status)")
+    }
 }
