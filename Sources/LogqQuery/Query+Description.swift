@@ -2,7 +2,9 @@ import LogqIndex
 
 extension Query: CustomStringConvertible {
     /// Canonical syntax: parsing it gives back an equal query.
-    public var description: String { root.description }
+    public var description: String {
+        ([root.description] + pipes.map(\.description)).joined(separator: " | ")
+    }
 }
 
 extension QueryNode: CustomStringConvertible {

@@ -4,13 +4,17 @@ import LogqIndex
 /// A parsed query: a boolean expression over filters. See docs/query-language.md.
 public struct Query: Equatable, Sendable {
     public var root: QueryNode
+    /// `| count by (…)`, `| sort …`: what is done with the matching records, in order.
+    public var pipes: [Pipe]
 
-    public init(root: QueryNode) {
+    public init(root: QueryNode, pipes: [Pipe] = []) {
         self.root = root
+        self.pipes = pipes
     }
 
     /// All of `filters` (implicit AND); none means every record.
     public init(filters: [Filter]) {
+        pipes = []
         switch filters.count {
         case 0: root = .all
         case 1: root = .filter(filters[0])

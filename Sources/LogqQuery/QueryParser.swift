@@ -4,7 +4,7 @@ import LogqParsers
 /// Recursive-descent parser of the query language; error positions count Unicode scalars from 0.
 ///
 /// ```
-/// query   := or
+/// query   := or ("|" pipe)*                 pipes: Pipes/PipeParser.swift
 /// or      := and ("OR" and)*
 /// and     := unary (["AND"] unary)*          implicit AND between terms
 /// unary   := ("NOT" | "-") unary | primary
@@ -17,8 +17,8 @@ struct QueryParser {
     /// Aliases of the message in `field:value` form.
     static let messageFields: Set<String> = ["message", "msg", "_msg"]
 
-    private let scalars: [Unicode.Scalar]
-    private var position = 0
+    let scalars: [Unicode.Scalar]
+    var position = 0
     private let now: Int64
 
     init(_ text: String, now: Int64) {
@@ -42,7 +42,7 @@ struct QueryParser {
         skipSpace()
         if position < scalars.count {
             if scalars[position] == "|" {
-                throw QueryError(message: "pipes (| count, | stats …) are not supported yet", position: position)
+                return Query(root: root, pipes: try parsePipes())
             }
             if scalars[position] == ")" {
                 throw QueryError(message: "')' without a matching '('", position: position)
@@ -331,7 +331,7 @@ struct QueryParser {
 
     private static func isSpace(_ scalar: Unicode.Scalar) -> Bool { [" ", "\t", "\n", "\r"].contains(scalar) }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while position < scalars.count, Self.isSpace(scalars[position]) { position += 1 }
     }
 }

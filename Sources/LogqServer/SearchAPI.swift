@@ -15,7 +15,9 @@ struct SearchAPI {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/search") { request, _ in try search(request) }
         router.get("/api/v1/count") { request, _ in try count(request) }
-        router.get("/api/v1/stats") { _, _ in
+        router.get("/api/v1/stats") { request, _ in
+            // With a query: its pipeline's table (`… | stats …`); without: the server's own figures.
+            if request.uri.queryParameters.get("q") != nil { return try pipelineTable(request) }
             let statistics = store.statistics()
             var object =
                 try JSONSerialization.jsonObject(with: JSONEncoder().encode(statistics)) as? [String: Any] ?? [:]
@@ -46,23 +48,68 @@ struct SearchAPI {
         }
     }
 
+    private func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return 100 }
+        guard let value = Int(text), value > 0, value <= Self.maxLimit else {
+            throw APIError(status: .badRequest, message: "limit must be an integer from 1 to \(Self.maxLimit)")
+        }
+        return value
+    }
+
+    private func run(_ query: Query, limit: Int) throws -> QueryResult {
+        do {
+            return try QueryExecutor(snapshot: store.snapshot()).run(query, limit: limit)
+        } catch let error as QueryExecutor.PipelineError {
+            throw APIError(status: .unprocessableContent, message: error.description)
+        }
+    }
+
+    /// NDJSON: one record per line, or one row object per line for a pipeline that makes a table.
     private func search(_ request: Request) throws -> Response {
         let query = try parseQuery(request)
-        var limit = 100
-        if let text = request.uri.queryParameters.get("limit") {
-            guard let value = Int(text), value > 0, value <= Self.maxLimit else {
-                throw APIError(status: .badRequest, message: "limit must be an integer from 1 to \(Self.maxLimit)")
-            }
-            limit = value
-        }
-        let records = try QueryExecutor(snapshot: store.snapshot()).search(query, limit: limit)
+        let limit = try limit(request)
         var body = ByteBuffer()
-        body.reserveCapacity(records.count * 256)
-        for record in records {
-            body.writeString(RecordJSON.encode(record))
-            body.writeInteger(UInt8(ascii: "\n"))
+        switch try run(query, limit: query.pipes.isEmpty ? limit : Self.maxLimit) {
+        case .records(let records):
+            body.reserveCapacity(records.count * 256)
+            for record in records.prefix(limit) {
+                body.writeString(RecordJSON.encode(record))
+                body.writeInteger(UInt8(ascii: "\n"))
+            }
+        case .table(let table):
+            for line in table.jsonLines() {
+                body.writeString(line)
+                body.writeInteger(UInt8(ascii: "\n"))
+            }
         }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: body))
+    }
+
+    /// `{"columns":[…],"rows":[[…],…]}` of a pipeline (records become rows of their fields' columns).
+    private func pipelineTable(_ request: Request) throws -> Response {
+        let query = try parseQuery(request)
+        let limit = request.uri.queryParameters.get("limit") == nil ? Self.maxLimit : try limit(request)
+        let table: ResultTable
+        switch try run(query, limit: limit) {
+        case .table(let result): table = result
+        case .records(let records):
+            let columns = ["_time", "level", "service", "host", "_msg"]
+            table = ResultTable(
+                columns: columns, rows: records.map { record in columns.map { FieldAccess.value(of: $0, in: record) } })
+        }
+        var json = "{\"columns\":["
+        for (index, column) in table.columns.enumerated() {
+            if index > 0 { json += "," }
+            RecordJSON.appendString(column, to: &json)
+        }
+        json += "],\"rows\":["
+        for (index, row) in table.rows.enumerated() {
+            if index > 0 { json += "," }
+            json += "[" + row.map(ResultTable.json).joined(separator: ",") + "]"
+        }
+        json += "]}\n"
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
     private func count(_ request: Request) throws -> Response {

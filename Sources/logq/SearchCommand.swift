@@ -44,8 +44,9 @@ struct SearchCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         // Check the query here first, so a typo gets its caret without a round trip.
+        let parsed: Query
         do {
-            _ = try Query.parse(query)
+            parsed = try Query.parse(query)
         } catch {
             printError(error.pointing(into: query))
             throw ExitCode(ExitStatus.badQuery)
@@ -59,6 +60,18 @@ struct SearchCommand: AsyncParsableCommand {
         }
         let server = ServerClient(
             baseURL: url ?? ProcessInfo.processInfo.environment["LOGQ_URL"] ?? "http://127.0.0.1:9900")
+        let makesTable = parsed.pipes.contains {
+            if case .fields = $0 { return true }
+            return $0.isAggregation
+        }
+        if makesTable && !count && output == .text {
+            let body = try await server.get(
+                "/api/v1/stats",
+                [URLQueryItem(name: "q", value: query), URLQueryItem(name: "limit", value: String(limit))],
+                query: query)
+            try TablePrinter.print(json: body)
+            return
+        }
         let path = count ? "/api/v1/count" : "/api/v1/search"
         var parameters = [URLQueryItem(name: "q", value: query)]
         if !count { parameters.append(URLQueryItem(name: "limit", value: String(limit))) }

@@ -1,0 +1,140 @@
+import LogqIndex
+
+/// Groups records by the values of `by` fields and accumulates functions per group, in bounded memory:
+/// at most `maxGroups` groups, and at most `maxValues` values kept for quantiles and distinct counts.
+struct Aggregation {
+    let by: [String]
+    let functions: [StatsFunction]
+    let maxGroups: Int
+    let maxValues: Int
+    /// Histogram buckets: the width in ns, and the bucket start becomes the first column `_time`.
+    let bucket: Int64?
+
+    private struct Accumulator {
+        var count = 0
+        var sums: [Double]
+        var counts: [Int]
+        var minimums: [Double]
+        var maximums: [Double]
+        var values: [[Double]]
+        var distinct: [Set<TableValue>]
+    }
+
+    private var groups: [[TableValue]: Int] = [:]
+    private var keys: [[TableValue]] = []
+    private var accumulators: [Accumulator] = []
+    private var keptValues = 0
+
+    init(by: [String], functions: [StatsFunction], bucket: Int64? = nil, maxGroups: Int, maxValues: Int) {
+        self.by = by
+        self.functions = functions
+        self.bucket = bucket
+        self.maxGroups = maxGroups
+        self.maxValues = maxValues
+    }
+
+    mutating func add(_ record: LogRecord) throws(QueryExecutor.PipelineError) {
+        var key = by.map { FieldAccess.value(of: $0, in: record) }
+        if let bucket {
+            let start = record.timestamp - ((record.timestamp % bucket) + bucket) % bucket
+            key.insert(.number(Double(start)), at: 0)
+        }
+        let index: Int
+        if let existing = groups[key] {
+            index = existing
+        } else {
+            guard keys.count < maxGroups else {
+                throw QueryExecutor.PipelineError(
+                    description: "more than \(maxGroups) groups: group by fewer or coarser fields, or narrow the query")
+            }
+            index = keys.count
+            groups[key] = index
+            keys.append(key)
+            let width = functions.count
+            accumulators.append(
+                Accumulator(
+                    sums: Array(repeating: 0, count: width), counts: Array(repeating: 0, count: width),
+                    minimums: Array(repeating: .infinity, count: width),
+                    maximums: Array(repeating: -.infinity, count: width), values: Array(repeating: [], count: width),
+                    distinct: Array(repeating: [], count: width)))
+        }
+        accumulators[index].count += 1
+        for (position, function) in functions.enumerated() {
+            guard let field = function.field else { continue }
+            switch function.kind {
+            case .count:
+                break
+            case .countUniq:
+                let value = FieldAccess.value(of: field, in: record)
+                guard value != .null else { continue }
+                if accumulators[index].distinct[position].insert(value).inserted { try keep() }
+            default:
+                guard let number = FieldAccess.number(of: field, in: record), number.isFinite else { continue }
+                accumulators[index].sums[position] += number
+                accumulators[index].counts[position] += 1
+                accumulators[index].minimums[position] = min(accumulators[index].minimums[position], number)
+                accumulators[index].maximums[position] = max(accumulators[index].maximums[position], number)
+                if case .quantile = function.kind {
+                    accumulators[index].values[position].append(number)
+                    try keep()
+                }
+            }
+        }
+    }
+
+    private mutating func keep() throws(QueryExecutor.PipelineError) {
+        keptValues += 1
+        guard keptValues <= maxValues else {
+            throw QueryExecutor.PipelineError(
+                description: "more than \(maxValues) values held for quantiles and distinct counts: narrow the query")
+        }
+    }
+
+    /// Columns: `_time` for a histogram (the bucket's start in ns: `formattingTime` turns it into RFC 3339
+    /// once sorted), the `by` fields, then one column per function.
+    func table() -> ResultTable {
+        var columns = (bucket == nil ? [] : ["_time"]) + by
+        columns += functions.map { $0.kind == .count ? "count" : $0.description }
+        var rows: [[TableValue]] = []
+        rows.reserveCapacity(keys.count)
+        for (index, key) in keys.enumerated() {
+            var row = key
+            let accumulator = accumulators[index]
+            for (position, function) in functions.enumerated() {
+                let seen = accumulator.counts[position]
+                switch function.kind {
+                case .count: row.append(.number(Double(accumulator.count)))
+                case .sum: row.append(seen == 0 ? .null : .number(accumulator.sums[position]))
+                case .avg: row.append(seen == 0 ? .null : .number(accumulator.sums[position] / Double(seen)))
+                case .min: row.append(seen == 0 ? .null : .number(accumulator.minimums[position]))
+                case .max: row.append(seen == 0 ? .null : .number(accumulator.maximums[position]))
+                case .countUniq: row.append(.number(Double(accumulator.distinct[position].count)))
+                case .quantile(let fraction):
+                    let sorted = accumulator.values[position].sorted()
+                    guard !sorted.isEmpty else {
+                        row.append(.null)
+                        continue
+                    }
+                    // Nearest rank: the smallest value with at least `fraction` of the values at or below it.
+                    let rank = max(1, Int((fraction * Double(sorted.count)).rounded(.up)))
+                    row.append(.number(sorted[min(rank, sorted.count) - 1]))
+                }
+            }
+            rows.append(row)
+        }
+        return ResultTable(columns: columns, rows: rows)
+    }
+}
+
+extension ResultTable {
+    /// The first column's nanosecond numbers as RFC 3339 text.
+    func formattingTime() -> ResultTable {
+        var table = self
+        for index in table.rows.indices {
+            if case .number(let start) = table.rows[index][0] {
+                table.rows[index][0] = .string(TimestampFormat.rfc3339(Int64(start)))
+            }
+        }
+        return table
+    }
+}

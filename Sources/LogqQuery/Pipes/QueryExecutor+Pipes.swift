@@ -1,0 +1,190 @@
+import LogqIndex
+
+extension QueryExecutor {
+    /// Bounds on what a pipeline may hold in memory; exceeding one is a clear error, not a slow death.
+    public struct PipelineLimits: Sendable {
+        public var maxGroups: Int
+        /// Values kept for quantiles and distinct counts, over all groups.
+        public var maxValues: Int
+        /// Records `| sort` may order (it needs them all).
+        public var maxSortedRecords: Int
+
+        public init(maxGroups: Int = 100_000, maxValues: Int = 20_000_000, maxSortedRecords: Int = 1_000_000) {
+            self.maxGroups = maxGroups
+            self.maxValues = maxValues
+            self.maxSortedRecords = maxSortedRecords
+        }
+    }
+
+    /// A pipeline that cannot run within its limits.
+    public struct PipelineError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+        init(description: String) { self.description = description }
+    }
+
+    /// Runs the filter and then the pipes. Without pipes (or with only `limit`): up to `limit` records,
+    /// newest first, as `search` gives them.
+    public func run(_ query: Query, limit: Int, limits: PipelineLimits = PipelineLimits()) throws -> QueryResult {
+        let filter = Query(root: query.root)
+        var pipes = query.pipes[...]
+        var records: [LogRecord]
+        var table: ResultTable?
+
+        if let first = pipes.first, first.isAggregation {
+            pipes = pipes.dropFirst()
+            table = try aggregate(filter, first, limits: limits)
+            records = []
+        } else if pipes.contains(where: { if case .sort = $0 { return true } else { return false } }) {
+            // Sorting needs every match; bounded so that a sort of everything fails clearly.
+            records = try search(filter, limit: limits.maxSortedRecords + 1)
+            guard records.count <= limits.maxSortedRecords else {
+                throw PipelineError(
+                    description: "sort over more than \(limits.maxSortedRecords) records: narrow the query, or "
+                        + "aggregate first (| stats … by (…) | sort …)")
+            }
+        } else {
+            // Newest first, stopping early: a `limit` pipe before any other narrows what is read.
+            var wanted = limit
+            if case .limit(let count)? = pipes.first { wanted = min(wanted, count) }
+            records = try search(filter, limit: wanted)
+        }
+
+        for pipe in pipes {
+            switch pipe {
+            case .count, .top, .stats, .histogram:
+                throw PipelineError(description: "'| \(pipe)' must be the first pipe: it reads records, not rows")
+            case .limit(let count):
+                if table != nil {
+                    table!.rows = Array(table!.rows.prefix(count))
+                } else {
+                    records = Array(records.prefix(count))
+                }
+            case .sort(let keys):
+                if table != nil {
+                    table = try Self.sorted(table!, by: keys)
+                } else {
+                    records = Self.sorted(records, by: keys)
+                }
+            case .fields(let names):
+                if let current = table {
+                    let positions = try names.map { name throws -> Int in
+                        guard let position = current.columns.firstIndex(of: name) else {
+                            throw PipelineError(
+                                description:
+                                    "no column '\(name)' to keep: the columns are \(current.columns.joined(separator: ", "))"
+                            )
+                        }
+                        return position
+                    }
+                    table = ResultTable(columns: names, rows: current.rows.map { row in positions.map { row[$0] } })
+                } else {
+                    table = ResultTable(
+                        columns: names,
+                        rows: records.map { record in names.map { FieldAccess.value(of: $0, in: record) } })
+                }
+            }
+        }
+        if let table {
+            return .table(ResultTable(columns: table.columns, rows: Array(table.rows.prefix(max(limit, 0)))))
+        }
+        return .records(Array(records.prefix(limit)))
+    }
+
+    private func aggregate(_ filter: Query, _ pipe: Pipe, limits: PipelineLimits) throws -> ResultTable {
+        switch pipe {
+        case .count(let by) where by.isEmpty:
+            return ResultTable(columns: ["count"], rows: [[.number(Double(try count(filter)))]])
+        case .count(let by), .top(_, let by):
+            var aggregation = Aggregation(
+                by: by, functions: [StatsFunction(.count, nil)], maxGroups: limits.maxGroups,
+                maxValues: limits.maxValues)
+            try forEachMatch(filter) { try aggregation.add($0) }
+            var table = try Self.sorted(
+                aggregation.table(), by: [SortKey("count", descending: true)] + by.map { SortKey($0) })
+            if case .top(let count, _) = pipe { table.rows = Array(table.rows.prefix(count)) }
+            return table
+        case .stats(let functions, let by):
+            var aggregation = Aggregation(
+                by: by, functions: functions, maxGroups: limits.maxGroups, maxValues: limits.maxValues)
+            try forEachMatch(filter) { try aggregation.add($0) }
+            var table = aggregation.table()
+            // `stats` over no records still answers: one row of empty aggregates, as SQL does.
+            if by.isEmpty && table.rows.isEmpty {
+                table.rows = [functions.map { $0.kind == .count || $0.kind == .countUniq ? .number(0) : .null }]
+            }
+            return try Self.sorted(table, by: by.map { SortKey($0) })
+        case .histogram(let step, let by):
+            var aggregation = Aggregation(
+                by: by, functions: [StatsFunction(.count, nil)], bucket: step, maxGroups: limits.maxGroups,
+                maxValues: limits.maxValues)
+            try forEachMatch(filter) { try aggregation.add($0) }
+            return try Self.sorted(aggregation.table(), by: (["_time"] + by).map { SortKey($0) }).formattingTime()
+        case .sort, .limit, .fields:
+            preconditionFailure("not an aggregation")
+        }
+    }
+
+    /// Every matching record, in no particular order: index candidates, then the candidate rows of each
+    /// block decoded (and checked, unless the index decided them).
+    func forEachMatch(_ query: Query, _ body: (LogRecord) throws -> Void) throws {
+        for record in snapshot.memtableChunks.joined() where query.matches(record) { try body(record) }
+        for segment in snapshot.segments {
+            let (ordinals, exact) = try candidates(for: query, in: segment)
+            var start = 0
+            while start < ordinals.count {
+                let block = segment.blockIndex(containing: Int(ordinals[start]))
+                let first = segment.blocks[block].firstOrdinal
+                let end = first + segment.blocks[block].recordCount
+                var stop = start
+                while stop < ordinals.count && Int(ordinals[stop]) < end { stop += 1 }
+                let rows = ordinals[start..<stop].map { Int($0) - first }
+                for record in try segment.readRecords(block, rows: rows) where exact || query.matches(record) {
+                    try body(record)
+                }
+                start = stop
+            }
+        }
+    }
+
+    static func sorted(_ table: ResultTable, by keys: [SortKey]) throws -> ResultTable {
+        let positions = try keys.map { key throws -> (Int, Bool) in
+            guard let position = table.columns.firstIndex(of: key.field) else {
+                throw PipelineError(
+                    description:
+                        "no column '\(key.field)' to sort by: the columns are \(table.columns.joined(separator: ", "))")
+            }
+            return (position, key.descending)
+        }
+        var sorted = table
+        sorted.rows.sort { lhs, rhs in
+            for (position, descending) in positions where lhs[position] != rhs[position] {
+                return descending
+                    ? TableValue.ascending(rhs[position], lhs[position])
+                    : TableValue.ascending(lhs[position], rhs[position])
+            }
+            return false
+        }
+        return sorted
+    }
+
+    static func sorted(_ records: [LogRecord], by keys: [SortKey]) -> [LogRecord] {
+        // `_time` sorts by the timestamp itself, not by its text.
+        let keyed = records.map { record in
+            (
+                record,
+                keys.map {
+                    $0.field == "_time"
+                        ? .number(Double(record.timestamp)) : FieldAccess.value(of: $0.field, in: record)
+                }
+            )
+        }
+        return keyed.sorted { lhs, rhs in
+            for (index, key) in keys.enumerated() where lhs.1[index] != rhs.1[index] {
+                return key.descending
+                    ? TableValue.ascending(rhs.1[index], lhs.1[index])
+                    : TableValue.ascending(lhs.1[index], rhs.1[index])
+            }
+            return false
+        }.map(\.0)
+    }
+}
