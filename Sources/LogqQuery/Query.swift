@@ -5,9 +5,9 @@ import LogqIndex
 public struct Query: Equatable, Sendable {
     public var root: QueryNode
     /// `| count by (…)`, `| sort …`: what is done with the matching records, in order.
-    public var pipes: [Pipe]
+    public var pipes: [QueryPipe]
 
-    public init(root: QueryNode, pipes: [Pipe] = []) {
+    public init(root: QueryNode, pipes: [QueryPipe] = []) {
         self.root = root
         self.pipes = pipes
     }

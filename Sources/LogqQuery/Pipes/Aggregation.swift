@@ -37,7 +37,8 @@ struct Aggregation {
         var key = by.map { FieldAccess.value(of: $0, in: record) }
         if let bucket {
             let start = record.timestamp - ((record.timestamp % bucket) + bucket) % bucket
-            key.insert(.number(Double(start)), at: 0)
+            // In milliseconds (steps are whole milliseconds): exact in a Double, where nanoseconds are not.
+            key.insert(.number(Double(start / 1_000_000)), at: 0)
         }
         let index: Int
         if let existing = groups[key] {
@@ -90,7 +91,7 @@ struct Aggregation {
         }
     }
 
-    /// Columns: `_time` for a histogram (the bucket's start in ns: `formattingTime` turns it into RFC 3339
+    /// Columns: `_time` for a histogram (the bucket's start in ms: `formattingTime` turns it into RFC 3339
     /// once sorted), the `by` fields, then one column per function.
     func table() -> ResultTable {
         var columns = (bucket == nil ? [] : ["_time"]) + by
@@ -127,12 +128,12 @@ struct Aggregation {
 }
 
 extension ResultTable {
-    /// The first column's nanosecond numbers as RFC 3339 text.
+    /// The first column's millisecond numbers as RFC 3339 text.
     func formattingTime() -> ResultTable {
         var table = self
         for index in table.rows.indices {
             if case .number(let start) = table.rows[index][0] {
-                table.rows[index][0] = .string(TimestampFormat.rfc3339(Int64(start)))
+                table.rows[index][0] = .string(TimestampFormat.rfc3339(Int64(start) * 1_000_000))
             }
         }
         return table

@@ -1,7 +1,7 @@
 extension QueryParser {
     /// `| pipe | pipe …` after the filter, up to the end of the text.
-    mutating func parsePipes() throws(QueryError) -> [Pipe] {
-        var pipes: [Pipe] = []
+    mutating func parsePipes() throws(QueryError) -> [QueryPipe] {
+        var pipes: [QueryPipe] = []
         while true {
             skipSpace()
             guard position < scalars.count else { return pipes }

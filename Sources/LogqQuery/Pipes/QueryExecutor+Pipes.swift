@@ -90,7 +90,7 @@ extension QueryExecutor {
         return .records(Array(records.prefix(limit)))
     }
 
-    private func aggregate(_ filter: Query, _ pipe: Pipe, limits: PipelineLimits) throws -> ResultTable {
+    private func aggregate(_ filter: Query, _ pipe: QueryPipe, limits: PipelineLimits) throws -> ResultTable {
         switch pipe {
         case .count(let by) where by.isEmpty:
             return ResultTable(columns: ["count"], rows: [[.number(Double(try count(filter)))]])

@@ -11,7 +11,11 @@ public enum TableValue: Equatable, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .null: return ""
         case .number(let value):
-            return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+            if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
+            // 12 significant digits: sums and averages show no floating-point noise (738.0000000000001).
+            var text = String(format: "%.12g", value)
+            if text.contains("e") { text = String(value) }
+            return text
         case .string(let text): return text
         }
     }

@@ -1,5 +1,5 @@
 /// A stage after the filter: `FILTER | pipe | pipe …`. See docs/query-language.md, "Pipes".
-public enum Pipe: Equatable, Sendable {
+public enum QueryPipe: Equatable, Sendable {
     /// `| count` and `| count by (f, …)`: a row per group with its `count`.
     case count(by: [String])
     /// `| top N by (f, …)`: the N most frequent groups, most frequent first.
@@ -67,7 +67,7 @@ public struct SortKey: Equatable, Sendable {
     }
 }
 
-extension Pipe: CustomStringConvertible {
+extension QueryPipe: CustomStringConvertible {
     /// Canonical syntax, without the leading `| `.
     public var description: String {
         func by(_ fields: [String]) -> String { fields.isEmpty ? "" : " by (\(fields.joined(separator: ", ")))" }
