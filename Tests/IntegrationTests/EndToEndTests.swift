@@ -68,6 +68,36 @@ import Testing
         let text = try runLogq(["-l", "1", "payment"], url: server.baseURL)
         #expect(text.stdout.contains("ERROR order: Payment failed"))
         #expect(text.stdout.contains("\tat com.coffee."), "stack trace kept in the message")
+
+        // Aggregations from the CLI: a table on the terminal, rows as JSON with -o json.
+        let table = try runLogq(["* | count by (service)"], url: server.baseURL)
+        #expect(table.status == 0, "\(table.stderr)")
+        let lines = table.stdout.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true)
+        }
+        #expect(lines.first == ["service", "count"])
+        var shown: [String: Int] = [:]
+        for line in lines.dropFirst() where line.count == 2 { shown[String(line[0])] = Int(line[1]) }
+        #expect(shown == counts.byService, "\(table.stdout)")
+        let counted = lines.dropFirst().compactMap { $0.last.flatMap { Int($0) } }
+        #expect(counted == counted.sorted(by: >), "most frequent first")
+
+        let json = try runLogq(
+            ["-o", "json", "level:error | stats count() by (service) | sort by (service) | limit 3"],
+            url: server.baseURL)
+        let rows = json.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(rows.count == 3)
+        let services = rows.compactMap { $0["service"] as? String }
+        #expect(services == services.sorted())
+        for row in rows {
+            let service = row["service"] as? String ?? ""
+            #expect(row["count"] as? Int == counts.count(service: service, level: "error"), "\(row)")
+        }
+        let badPipe = try runLogq(["* | count by service"], url: server.baseURL)
+        #expect(badPipe.status == 2)
+        #expect(badPipe.stderr.contains("^"))
     }
 
     private func expectExactCounts(_ counts: CorpusCounts, _ server: ServerProcess, _ when: String) throws {
