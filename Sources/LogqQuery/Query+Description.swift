@@ -39,6 +39,8 @@ extension Filter: CustomStringConvertible {
             return "\(field):\(Self.escaped(prefix))*"
         case .fieldExists(let field):
             return "\(field):*"
+        case .regex(let field, let regex):
+            return (field == Term.messageField ? "" : "\(field):") + "/\(regex.pattern)/"
         case .timeRange(let from, let to):
             let lower = from.map(TimestampFormat.rfc3339) ?? "*"
             let upper = to.map(TimestampFormat.rfc3339) ?? "*"

@@ -54,6 +54,9 @@ public enum Filter: Equatable, Sendable {
     case numericRange(field: String, range: NumericRange)
     /// `_time:15m`, `_time:[a TO b]`: the record's time (ns) lies in the range, both ends included.
     case timeRange(from: Int64?, to: Int64?)
+    /// `field:/regex/` and `/regex/` (the message): PCRE2 finds the pattern in the value, case-sensitively
+    /// unless the pattern says `(?i)`.
+    case regex(field: String, QueryRegex)
 
     public static func words(_ text: String) -> Filter {
         .messageWords(text: text, tokens: Tokenizer.tokens(in: text))

@@ -8,9 +8,9 @@ import LogqParsers
 /// or      := and ("OR" and)*
 /// and     := unary (["AND"] unary)*          implicit AND between terms
 /// unary   := ("NOT" | "-") unary | primary
-/// primary := "(" or ")" | "*" | term
+/// primary := "(" or ")" | "*" | "/" regex "/" | term
 /// term    := field ":" value | word | "phrase"
-/// value   := "*" | prefix"*" | (">" | ">=" | "<" | "<=") number | "[" number "TO" number "]" | "text" | text
+/// value   := "*" | prefix"*" | "/" regex "/" | (">" | ">=" | "<" | "<=") number | "[" number "TO" number "]" | "text" | text
 /// ```
 struct QueryParser {
     static let keywords: Set<String> = ["AND", "OR", "NOT", "TO"]
@@ -116,6 +116,8 @@ struct QueryParser {
             throw QueryError(message: "')' without a matching '('", position: start)
         case "\"":
             return .filter(try messageFilter(try parseQuoted(), at: start))
+        case "/":
+            return .filter(.regex(field: Term.messageField, try parseRegex()))
         default:
             let word = readBareWord()
             if word == "*" && !(position < scalars.count && scalars[position] == ":") { return .all }
@@ -152,6 +154,8 @@ struct QueryParser {
         }
         if field == "_time" { return try parseTime(at: valueStart) }
         switch scalars[position] {
+        case "/":
+            return .regex(field: field, try parseRegex())
         case "\"":
             let value = try parseQuoted()
             return field == Term.messageField ? try messageFilter(value, at: valueStart) : .field(word, value)
@@ -181,10 +185,37 @@ struct QueryParser {
                 let prefix = String(value.dropLast())
                 return .fieldPrefix(field: field, prefix: field == Term.messageField ? prefix.lowercased() : prefix)
             }
-            if value.count >= 2, value.hasPrefix("/"), value.hasSuffix("/") {
-                throw QueryError(message: "regex filters are not supported yet", position: valueStart)
-            }
             return field == Term.messageField ? try messageFilter(value, at: valueStart) : .field(word, value)
+        }
+    }
+
+    /// `/pattern/`: everything up to the next `/` not escaped as `\/`, compiled by PCRE2.
+    private mutating func parseRegex() throws(QueryError) -> QueryRegex {
+        let start = position
+        position += 1
+        var pattern = String.UnicodeScalarView()
+        while position < scalars.count, scalars[position] != "/" {
+            if scalars[position] == "\\", position + 1 < scalars.count {
+                pattern.append(scalars[position])
+                position += 1
+            }
+            pattern.append(scalars[position])
+            position += 1
+        }
+        guard position < scalars.count else {
+            throw QueryError(message: "unterminated regex: end it with /", position: start)
+        }
+        position += 1
+        let text = String(pattern)
+        guard !text.isEmpty else {
+            throw QueryError(message: "an empty regex matches everything; use *", position: start)
+        }
+        do {
+            return try QueryRegex(text)
+        } catch {
+            // PCRE2's offset counts bytes; the caret counts scalars (the same for ASCII patterns).
+            let offset = String(decoding: text.utf8.prefix(error.offset), as: UTF8.self).unicodeScalars.count
+            throw QueryError(message: "invalid regex: \(error.message)", position: start + 1 + offset)
         }
     }
 

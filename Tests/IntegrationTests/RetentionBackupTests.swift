@@ -149,7 +149,7 @@ import Testing
         }
         let url = server.baseURL
         let second = Task.detached { try runLogq(["backup", "now"], url: url) }
-        try eventually(30, "the second backup to start copying") {
+        try eventually(180, "the second backup to start copying") {
             ((try? FileManager.default.contentsOfDirectory(atPath: backups + "/backups")) ?? []).contains {
                 $0.hasPrefix(".partial-")
             }

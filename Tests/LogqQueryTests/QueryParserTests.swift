@@ -92,8 +92,8 @@ import Testing
         ("x:[1 TO]", 7, "a number is expected"),
         ("x:[5 TO 1]", 2, "lower end is above"),
         ("x:>abc", 3, "a number is expected"),
-        ("x:/re.*/", 2, "regex filters are not supported yet"),
-        ("* | count", 2, "pipes"),
+        ("x:/re(.*/", 8, "invalid regex: missing closing parenthesis"),
+        ("* | count by x", 13, "expected '('"),
         ("AND x", 0, "AND needs a term"),
         ("!!!", 0, "no letters or digits"),
     ])

@@ -36,7 +36,12 @@ import Testing
     }
 
     func filter(_ random: inout Random) -> Filter {
-        switch random.below(10) {
+        switch random.below(11) {
+        case 10:
+            let pattern = random.pick([
+                "wait|lock", "^pay", "t1[0-9]", "ord(er)?s?$", "c.che", "(?i)LATTE", "timeout\\b",
+            ])
+            return .regex(field: random.pick(["_msg", "service", "traceId"]), try! QueryRegex(pattern))
         case 9:
             // Around the records' times (they start at 1_795_424_400 s and step up to 2 ms).
             let base: Int64 = 1_795_424_400_000_000_000

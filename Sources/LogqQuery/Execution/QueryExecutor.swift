@@ -243,10 +243,7 @@ extension QueryExecutor {
     ) throws(StorageError)
         -> Int
     {
-        let matchers = filters.compactMap { filter -> PhraseMatcher? in
-            guard case .messageWords(_, let tokens) = filter else { return nil }
-            return PhraseMatcher(tokens)
-        }
+        let matchers = filters.compactMap { $0.messageMatcher() }
         // Runs of candidates that share a block.
         var blockRuns: [(block: Int, ordinals: ArraySlice<UInt32>)] = []
         var start = 0
@@ -268,7 +265,7 @@ extension QueryExecutor {
                 let found = try segment.withMessageBytes(run.block) { payload, ranges in
                     run.ordinals.reduce(0) { total, ordinal in
                         let message = UnsafeRawBufferPointer(rebasing: payload[ranges[Int(ordinal) - first]])
-                        return total + (matchers.allSatisfy { $0.matches(message) } ? 1 : 0)
+                        return total + (matchers.allSatisfy { $0(message) } ? 1 : 0)
                     }
                 }
                 counts.withLock { $0[index] = found }

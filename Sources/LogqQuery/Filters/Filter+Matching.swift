@@ -24,6 +24,9 @@ extension Filter {
             return Self.numbers(of: field, in: record).contains(where: range.contains)
         case .timeRange(let from, let to):
             return record.timestamp >= (from ?? .min) && record.timestamp <= (to ?? .max)
+        case .regex(let field, let regex):
+            if field == Term.messageField { return regex.matches(record.message) }
+            return Self.values(of: field, in: record).contains { regex.matches($0) }
         }
     }
 
@@ -57,7 +60,7 @@ extension Filter {
             return term.isIndexable ? [term] : []
         case .messageWords(_, let tokens):
             return tokens.map(Term.word)
-        case .fieldPrefix, .fieldExists, .numericRange, .timeRange:
+        case .fieldPrefix, .fieldExists, .numericRange, .timeRange, .regex:
             return []
         }
     }
@@ -67,14 +70,30 @@ extension Filter {
         switch self {
         case .fieldEquals: return !indexTerms.isEmpty
         case .messageWords(_, let tokens): return tokens.count == 1
-        case .fieldPrefix, .fieldExists, .numericRange, .timeRange: return false
+        case .fieldPrefix, .fieldExists, .numericRange, .timeRange, .regex: return false
         }
     }
 
-    /// Word and phrase filters look at the message alone.
+    /// Word, phrase and message-regex filters look at the message alone.
     var needsMessageOnly: Bool {
-        if case .messageWords = self { return true }
-        return false
+        switch self {
+        case .messageWords: return true
+        case .regex(let field, _): return field == Term.messageField
+        default: return false
+        }
+    }
+
+    /// The check of a message-only filter on the message's bytes in place.
+    func messageMatcher() -> (@Sendable (UnsafeRawBufferPointer) -> Bool)? {
+        switch self {
+        case .messageWords(_, let tokens):
+            let phrase = PhraseMatcher(tokens)
+            return { phrase.matches($0) }
+        case .regex(let field, let regex) where field == Term.messageField:
+            return { regex.matches($0) }
+        default:
+            return nil
+        }
     }
 }
 

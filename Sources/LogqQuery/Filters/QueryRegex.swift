@@ -1,0 +1,130 @@
+import LogqParsers
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A `/regex/` of a query: PCRE2 (JIT), compiled once, with a match limit so that a pathological pattern
+/// gives up on a record (which then does not match) instead of pinning a core; and the longest literal
+/// every match must contain, looked for before PCRE2 runs at all.
+public final class QueryRegex: @unchecked Sendable, Equatable {
+    public let pattern: String
+    let regex: PCRE2Regex
+    /// Bytes every match contains; nil when the pattern guarantees none (alternation, case folding).
+    let requiredLiteral: [UInt8]?
+    // Matchers hold scratch space and are not thread-safe: queries on several cores take one each.
+    private let pool = Mutex<[PooledMatcher]>([])
+
+    /// A matcher is used by one thread at a time: taken from the pool, used, put back.
+    private struct PooledMatcher: @unchecked Sendable {
+        let matcher: PCRE2Matcher
+    }
+    static let limits = MatchLimits(match: 1_000_000, depth: 10_000, heapKiB: 20_000)
+
+    public init(_ pattern: String) throws(PatternError) {
+        self.pattern = pattern
+        regex = try PCRE2Regex(pattern)
+        requiredLiteral = Self.requiredLiteral(of: pattern)
+    }
+
+    public static func == (lhs: QueryRegex, rhs: QueryRegex) -> Bool { lhs.pattern == rhs.pattern }
+
+    public func matches(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { matches(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let literal = requiredLiteral {
+            guard bytes.count >= literal.count else { return false }
+            guard literal.withUnsafeBytes({ Self.contains(bytes, $0) }) else { return false }
+        }
+        let pooled =
+            pool.withLock { $0.popLast() } ?? PooledMatcher(matcher: PCRE2Matcher(regex: regex, limits: Self.limits))
+        defer { pool.withLock { $0.append(pooled) } }
+        // Past the match limit the record does not match: a query never hangs on one line.
+        if case .match = pooled.matcher.firstMatch(in: bytes) { return true }
+        return false
+    }
+
+    /// Whether `needle` occurs in `haystack`: memchr for its first byte, memcmp for the rest (glibc's
+    /// memmem is a GNU extension Swift does not import).
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
+        guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else {
+            return needle.isEmpty
+        }
+        var offset = 0
+        let last = haystack.count - needle.count
+        while offset <= last {
+            guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
+            let position = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + position, needle.baseAddress!, needle.count) == 0 { return true }
+            offset = position + 1
+        }
+        return false
+    }
+
+    /// The longest run (3 bytes or more) of plain characters outside groups, classes and alternation,
+    /// none made optional by a following quantifier: text every match must contain.
+    static func requiredLiteral(of pattern: String) -> [UInt8]? {
+        let bytes = Array(pattern.utf8)
+        if pattern.contains("(?i") { return nil }
+        var best: [UInt8] = []
+        var run: [UInt8] = []
+        var depth = 0
+        var index = 0
+        func endRun() {
+            if run.count > best.count { best = run }
+            run = []
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            let next = index + 1 < bytes.count ? bytes[index + 1] : 0
+            switch byte {
+            case UInt8(ascii: "|"):
+                if depth == 0 { return nil }
+                endRun()
+            case UInt8(ascii: "("):
+                depth += 1
+                endRun()
+            case UInt8(ascii: ")"):
+                depth -= 1
+                endRun()
+            case UInt8(ascii: "["):
+                endRun()
+                // Skip the class: `]` right after `[` or `[^` is a member, not the end.
+                index += 1
+                if index < bytes.count && bytes[index] == UInt8(ascii: "^") { index += 1 }
+                if index < bytes.count && bytes[index] == UInt8(ascii: "]") { index += 1 }
+                while index < bytes.count && bytes[index] != UInt8(ascii: "]") {
+                    if bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                    index += 1
+                }
+            case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "{"):
+                // The character before is optional or repeated from zero: it leaves the run.
+                if !run.isEmpty { run.removeLast() }
+                endRun()
+            case UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
+                endRun()
+            case UInt8(ascii: "\\"):
+                // An escaped punctuation character is itself; `\d`, `\w`, `\b`… are classes or anchors.
+                let isLiteral =
+                    next != 0 && !(next >= 0x30 && next <= 0x39) && !((next | 0x20) >= 0x61 && (next | 0x20) <= 0x7A)
+                if isLiteral && depth == 0 {
+                    run.append(next)
+                } else {
+                    endRun()
+                }
+                index += 1
+            default:
+                if depth == 0 { run.append(byte) } else { endRun() }
+            }
+            index += 1
+        }
+        endRun()
+        return best.count >= 3 ? best : nil
+    }
+}
