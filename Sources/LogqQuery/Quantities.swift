@@ -30,3 +30,42 @@ public enum Quantities {
         return Int64(text).flatMap { $0 >= 0 ? $0 : nil }
     }
 }
+
+extension Quantities {
+    static let durationUnits: [(String, Double)] = [
+        ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400),
+        ("w", 604_800),
+    ]
+    static let sizeUnits: [(String, Double)] = [
+        ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776), ("KB", 1e3), ("MB", 1e6),
+        ("GB", 1e9), ("TB", 1e12), ("B", 1),
+    ]
+
+    /// `1.5s`, `297ms`, `2m`, `100us` in seconds (fractions allowed); nil for anything else.
+    public static func seconds(_ text: String) -> Double? { scaled(text, durationUnits) }
+
+    /// `10KiB`, `1.5GB`, `512B` in bytes (fractions allowed); nil for anything else.
+    public static func byteCount(_ text: String) -> Double? { scaled(text, sizeUnits) }
+
+    private static func scaled(_ text: String, _ units: [(String, Double)]) -> Double? {
+        // Longest suffix first is implied by the tables' order where it matters (ms before s, KiB before B).
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count)
+            guard !number.isEmpty, let value = Double(number), value.isFinite else { continue }
+            return value * scale
+        }
+        return nil
+    }
+
+    /// The scale of a numeric duration field, from its name: `took_ms` holds milliseconds, `latency_us`
+    /// microseconds, `elapsed_ns` nanoseconds; anything else seconds (`request_time`).
+    static func secondsPerUnit(ofField name: String) -> Double {
+        let lower = name.lowercased()
+        if lower.hasSuffix("_ms") || lower.hasSuffix("millis") || lower.hasSuffix("ms") && lower.count > 2 {
+            return 1e-3
+        }
+        if lower.hasSuffix("_us") || lower.hasSuffix("micros") { return 1e-6 }
+        if lower.hasSuffix("_ns") || lower.hasSuffix("nanos") { return 1e-9 }
+        return 1
+    }
+}

@@ -46,17 +46,24 @@ extension Filter: CustomStringConvertible {
             let upper = to.map(TimestampFormat.rfc3339) ?? "*"
             return "_time:[\(lower) TO \(upper)]"
         case .numericRange(let field, let range):
+            func bound(_ value: Double) -> String {
+                switch range.unit {
+                case .plain: return Self.number(value)
+                case .seconds: return Self.number(value) + "s"
+                case .bytes: return Self.number(value) + "B"
+                }
+            }
             switch (range.lower, range.upper) {
             case (let lower?, let upper?) where range.lowerInclusive && range.upperInclusive:
-                return "\(field):[\(Self.number(lower)) TO \(Self.number(upper))]"
+                return "\(field):[\(bound(lower)) TO \(bound(upper))]"
             case (let lower?, nil):
-                return "\(field):\(range.lowerInclusive ? ">=" : ">")\(Self.number(lower))"
+                return "\(field):\(range.lowerInclusive ? ">=" : ">")\(bound(lower))"
             case (nil, let upper?):
-                return "\(field):\(range.upperInclusive ? "<=" : "<")\(Self.number(upper))"
+                return "\(field):\(range.upperInclusive ? "<=" : "<")\(bound(upper))"
             default:
                 // Half-open two-sided ranges have no syntax of their own: print them as an AND of two.
-                return "\(field):\(range.lowerInclusive ? ">=" : ">")\(Self.number(range.lower ?? 0)) "
-                    + "\(field):\(range.upperInclusive ? "<=" : "<")\(Self.number(range.upper ?? 0))"
+                return "\(field):\(range.lowerInclusive ? ">=" : ">")\(bound(range.lower ?? 0)) "
+                    + "\(field):\(range.upperInclusive ? "<=" : "<")\(bound(range.upper ?? 0))"
             }
         }
     }

@@ -72,16 +72,27 @@ public enum Filter: Equatable, Sendable {
 
 /// Bounds of a numeric filter; a missing bound is open.
 public struct NumericRange: Equatable, Sendable {
+    /// What the bounds were written in: plain numbers, a duration (`5s`, held in seconds) or a size
+    /// (`10KiB`, held in bytes). A duration or size compares with values read in the same kind.
+    public enum Unit: Equatable, Sendable {
+        case plain, seconds, bytes
+    }
+
     public var lower: Double?
     public var lowerInclusive: Bool
     public var upper: Double?
     public var upperInclusive: Bool
+    public var unit: Unit
 
-    public init(lower: Double? = nil, lowerInclusive: Bool = true, upper: Double? = nil, upperInclusive: Bool = true) {
+    public init(
+        lower: Double? = nil, lowerInclusive: Bool = true, upper: Double? = nil, upperInclusive: Bool = true,
+        unit: Unit = .plain
+    ) {
         self.lower = lower
         self.lowerInclusive = lowerInclusive
         self.upper = upper
         self.upperInclusive = upperInclusive
+        self.unit = unit
     }
 
     public func contains(_ value: Double) -> Bool {

@@ -172,8 +172,8 @@ struct QueryParser {
             let number = try parseNumber()
             let range =
                 isGreater
-                ? NumericRange(lower: number, lowerInclusive: inclusive)
-                : NumericRange(upper: number, upperInclusive: inclusive)
+                ? NumericRange(lower: number.value, lowerInclusive: inclusive, unit: number.unit)
+                : NumericRange(upper: number.value, upperInclusive: inclusive, unit: number.unit)
             return .numericRange(field: field, range: range)
         default:
             let value = readBareWord()
@@ -292,29 +292,51 @@ struct QueryParser {
         guard peekKeyword("TO") else { throw QueryError(message: "expected TO in [a TO b]", position: position) }
         position += 2
         skipSpace()
+        let upperStart = position
         let upper = try parseNumber()
         skipSpace()
         guard position < scalars.count, scalars[position] == "]" else {
             throw QueryError(message: "missing ']' to close the range", position: start)
         }
         position += 1
-        guard lower <= upper else {
+        guard lower.unit == upper.unit else {
+            throw QueryError(message: "both ends of a range need the same kind of unit", position: upperStart)
+        }
+        guard lower.value <= upper.value else {
             throw QueryError(message: "the range's lower end is above its upper end", position: start)
         }
-        return NumericRange(lower: lower, upper: upper)
+        return NumericRange(lower: lower.value, upper: upper.value, unit: lower.unit)
     }
 
-    private mutating func parseNumber() throws(QueryError) -> Double {
+    /// A number, or a duration (`1.5s`, `300ms`: in seconds) or a size (`10KiB`: in bytes).
+    mutating func parseNumber() throws(QueryError) -> (value: Double, unit: NumericRange.Unit) {
         let start = position
         var text = ""
-        while position < scalars.count, "0123456789.-+eE".unicodeScalars.contains(scalars[position]) {
+        while position < scalars.count, "0123456789.-+".unicodeScalars.contains(scalars[position]) {
             text.unicodeScalars.append(scalars[position])
+            position += 1
+            // An exponent (`1e6`), not a unit: `e` followed by a digit or a sign.
+            if position + 1 < scalars.count, scalars[position] == "e" || scalars[position] == "E",
+                "0123456789-+".unicodeScalars.contains(scalars[position + 1])
+            {
+                text.unicodeScalars.append(scalars[position])
+                position += 1
+            }
+        }
+        var suffix = ""
+        while position < scalars.count, scalars[position].properties.isAlphabetic {
+            suffix.unicodeScalars.append(scalars[position])
             position += 1
         }
         guard let number = Double(text), number.isFinite else {
             throw QueryError(message: "a number is expected here", position: start)
         }
-        return number
+        if suffix.isEmpty { return (number, .plain) }
+        if let seconds = Quantities.seconds(text + suffix) { return (seconds, .seconds) }
+        if let bytes = Quantities.byteCount(text + suffix) { return (bytes, .bytes) }
+        throw QueryError(
+            message: "unknown unit '\(suffix)': use a duration (ns us ms s m h d w) or a size (B KB MB GB KiB MiB GiB)",
+            position: start + text.unicodeScalars.count)
     }
 
     private func messageFilter(_ text: String, at position: Int) throws(QueryError) -> Filter {

@@ -1,3 +1,4 @@
+import LogqIndex
 import Testing
 
 @testable import LogqQuery
@@ -47,5 +48,42 @@ import Testing
         #expect(!regex.matches(subject))
         // Not a timing assertion: a hang would never get here.
         _ = ContinuousClock.now - started
+    }
+}
+
+@Suite struct QuantityFilterTests {
+    static func record(_ fields: [Field]) -> LogRecord {
+        LogRecord(timestamp: 0, level: .info, service: "order", message: "x", fields: fields)
+    }
+
+    @Test func durationsCompareInTheFieldsOwnUnit() throws {
+        let slow = try Query.parse("took_ms:>1.5s")
+        #expect(slow.description == "took_ms:>1.5s")
+        #expect(try Query.parse(slow.description) == slow)
+        #expect(slow.matches(Self.record([Field("took_ms", .int(1584))])))
+        #expect(!slow.matches(Self.record([Field("took_ms", .int(1200))])))
+        // Seconds without a unit in the name (nginx's request_time), and text with its own unit.
+        let request = try Query.parse("request_time:>=300ms")
+        #expect(request.matches(Self.record([Field("request_time", .double(0.316))])))
+        #expect(!request.matches(Self.record([Field("request_time", .double(0.2))])))
+        let took = try Query.parse("took:[1s TO 2m]")
+        #expect(took.description == "took:[1s TO 120s]")
+        #expect(took.matches(Self.record([Field("took", .string("1584ms"))])))
+        #expect(!took.matches(Self.record([Field("took", .string("3m"))])))
+    }
+
+    @Test func sizesCompareInBytes() throws {
+        let big = try Query.parse("bytes:>10KiB")
+        #expect(big.description == "bytes:>10240B")
+        #expect(big.matches(Self.record([Field("bytes", .int(20_000))])))
+        #expect(big.matches(Self.record([Field("bytes", .string("1.5MB"))])))
+        #expect(!big.matches(Self.record([Field("bytes", .int(512))])))
+        #expect(try Query.parse("x:>1e3").matches(Self.record([Field("x", .int(1001))])))
+    }
+
+    @Test func unitsMustBeKnownAndAgree() {
+        for text in ["took:>5parsecs", "took:[1s TO 10KiB]", "took:[1s TO 10]"] {
+            #expect(throws: QueryError.self, "\(text)") { try Query.parse(text) }
+        }
     }
 }

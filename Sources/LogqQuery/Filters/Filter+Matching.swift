@@ -21,7 +21,7 @@ extension Filter {
         case .fieldExists(let field):
             return field == Term.messageField ? !record.message.isEmpty : !Self.values(of: field, in: record).isEmpty
         case .numericRange(let field, let range):
-            return Self.numbers(of: field, in: record).contains(where: range.contains)
+            return Self.numbers(of: field, in: record, as: range.unit).contains(where: range.contains)
         case .timeRange(let from, let to):
             return record.timestamp >= (from ?? .min) && record.timestamp <= (to ?? .max)
         case .regex(let field, let regex):
@@ -41,13 +41,22 @@ extension Filter {
         }
     }
 
-    /// Numbers a field holds: numeric fields, and text fields that read as a number.
-    static func numbers(of field: String, in record: LogRecord) -> [Double] {
-        record.fields.filter { $0.name == field }.compactMap { field in
+    /// Numbers a field holds: numeric fields, and text fields that read as a number. Against a duration,
+    /// numbers are in the unit the field's name says (`took_ms`; seconds without one) and text may carry its
+    /// own (`1584ms`); against a size, numbers are bytes and text may say `10KiB`.
+    static func numbers(of field: String, in record: LogRecord, as unit: NumericRange.Unit = .plain) -> [Double] {
+        let scale = unit == .seconds ? Quantities.secondsPerUnit(ofField: field) : 1
+        return record.fields.filter { $0.name == field }.compactMap { field in
             switch field.value {
-            case .int(let number): return Double(number)
-            case .double(let number): return number
-            case .string(let text): return Double(text)
+            case .int(let number): return Double(number) * scale
+            case .double(let number): return number * scale
+            case .string(let text):
+                if let number = Double(text) { return number * scale }
+                switch unit {
+                case .plain: return nil
+                case .seconds: return Quantities.seconds(text)
+                case .bytes: return Quantities.byteCount(text)
+                }
             }
         }
     }
