@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The storage engine's front door: durable appends through the WAL with group commit, a memtable,
 /// and immutable segments flushed by size and age.
@@ -72,6 +73,10 @@ public final class LogStore: @unchecked Sendable {
 
     // Owned by the commit thread after init.
     private var wal: WALWriter
+    /// Live tails: called on the commit thread with every batch once it is durable, in commit order.
+    private let commitObservers = Mutex<[UInt64: @Sendable ([LogRecord]) -> Void]>([:])
+    private let nextObserver = Mutex<UInt64>(0)
+
     /// Written by the flush thread (flushes, merges) and by `removeSegments`; every read-modify-save of
     /// it, and every snapshot of the files it lists, holds `manifestLock`.
     private var manifest: Manifest
@@ -211,6 +216,22 @@ public final class LogStore: @unchecked Sendable {
 
     // MARK: Reading
 
+    /// Calls `observer` with the records of every batch committed from now on, once durable and in
+    /// commit order, on the commit thread: it must only hand them on (to a bounded buffer), never block.
+    /// Returns the token that `removeCommitObserver` takes.
+    public func addCommitObserver(_ observer: @escaping @Sendable ([LogRecord]) -> Void) -> UInt64 {
+        let token = nextObserver.withLock {
+            $0 += 1
+            return $0
+        }
+        commitObservers.withLock { $0[token] = observer }
+        return token
+    }
+
+    public func removeCommitObserver(_ token: UInt64) {
+        _ = commitObservers.withLock { $0.removeValue(forKey: token) }
+    }
+
     /// What a query reads: the open segments and a copy of the memtables, consistent with each other.
     public func snapshot() -> StoreSnapshot {
         condition.lock()
@@ -349,6 +370,11 @@ public final class LogStore: @unchecked Sendable {
         }
         condition.unlock()
         batch.forEach { $0.ticket.complete(nil) }
+        let observers = commitObservers.withLock { Array($0.values) }
+        if !observers.isEmpty {
+            let records = batch.flatMap(\.records)
+            for observer in observers { observer(records) }
+        }
     }
 
     /// Caller holds `condition`.

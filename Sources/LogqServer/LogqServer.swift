@@ -40,7 +40,9 @@ public struct LogqServer {
         )
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
-        SearchAPI(store: store, parseCounters: counters, listenerCounters: listenerCounters).register(on: router)
+        let tails = LiveTails()
+        SearchAPI(store: store, parseCounters: counters, listenerCounters: listenerCounters, tails: tails).register(
+            on: router)
         IngestAPI(store: store).register(on: router)
         let metrics = ServerMetrics()
         metrics.register(on: router, store: store)
@@ -73,7 +75,10 @@ public struct LogqServer {
             counters: counters, listenerCounters: listenerCounters["tcp"], limits: limits, logger: logger,
             onBound: { ready.bound(.tcp, port: $0) })
 
-        var services: [any Service] = [StoreService(store: store), tcp, http, RetentionService(enforcer: retention)]
+        // Stopped in reverse order: live tails end before the HTTP server waits for open responses.
+        var services: [any Service] = [
+            StoreService(store: store), tcp, http, tails, RetentionService(enforcer: retention),
+        ]
         if let backups, let policy = configuration.backup {
             let zone = TimeZone(identifier: policy.timeZone ?? configuration.timeZone) ?? TimeZone(identifier: "UTC")!
             services.append(BackupScheduleService(runner: backups, zone: zone))

@@ -4,17 +4,20 @@ import LogqIndex
 import LogqIngest
 import LogqParsers
 import LogqQuery
+import Synchronization
 
 /// The search routes of the HTTP API. See docs/api.md.
 struct SearchAPI {
     let store: LogStore
     let parseCounters: ParseCounters
     let listenerCounters: [String: ListenerCounters]
+    let tails: LiveTails
     static let maxLimit = 1_000_000
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/search") { request, _ in try search(request) }
         router.get("/api/v1/count") { request, _ in try count(request) }
+        router.get("/api/v1/tail") { request, _ in try tail(request) }
         router.get("/api/v1/stats") { request, _ in
             // With a query: its pipeline's table (`… | stats …`); without: the server's own figures.
             if request.uri.queryParameters.get("q") != nil { return try pipelineTable(request) }
@@ -69,7 +72,15 @@ struct SearchAPI {
         let query = try parseQuery(request)
         let limit = try limit(request)
         var body = ByteBuffer()
-        switch try run(query, limit: query.pipes.isEmpty ? limit : Self.maxLimit) {
+        let oldestFirst = request.uri.queryParameters.get("order") == "asc"
+        if oldestFirst && !query.pipes.isEmpty {
+            throw APIError(status: .badRequest, message: "order=asc applies to records, not to pipelines: use | sort")
+        }
+        let result =
+            oldestFirst
+            ? QueryResult.records(try QueryExecutor(snapshot: store.snapshot()).searchOldestFirst(query, limit: limit))
+            : try run(query, limit: query.pipes.isEmpty ? limit : Self.maxLimit)
+        switch result {
         case .records(let records):
             body.reserveCapacity(records.count * 256)
             for record in records.prefix(limit) {
@@ -83,6 +94,67 @@ struct SearchAPI {
             }
         }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: body))
+    }
+
+    /// Live tail: matching records as they are committed, one NDJSON line each, until the client goes.
+    /// A client that reads too slowly loses the oldest undelivered batches, and is told how many records
+    /// it lost in a `{"_dropped":N}` line.
+    private func tail(_ request: Request) throws -> Response {
+        let query = try parseQuery(request)
+        guard query.pipes.isEmpty else {
+            throw APIError(status: .badRequest, message: "a live tail takes a filter without pipes")
+        }
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        guard let tailID = tails.add(continuation) else {
+            throw APIError(
+                status: .serviceUnavailable, message: "the server is shutting down; reconnect to the restarted one")
+        }
+        let dropped = Mutex(0)
+        let token = store.addCommitObserver { records in
+            var buffer = ByteBuffer()
+            let lost = dropped.withLock { count in
+                defer { count = 0 }
+                return count
+            }
+            if lost > 0 { buffer.writeString("{\"_dropped\":\(lost)}\n") }
+            for record in records where query.matches(record) {
+                buffer.writeString(RecordJSON.encode(record))
+                buffer.writeInteger(UInt8(ascii: "\n"))
+            }
+            guard buffer.readableBytes > 0 else { return }
+            if case .dropped(let old) = continuation.yield(buffer) {
+                // `old` is the oldest buffered batch, pushed out to make room: count its lines.
+                let lines = old.readableBytesView.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                dropped.withLock { $0 += lines }
+            }
+        }
+        let tails = tails
+        continuation.onTermination = { _ in
+            store.removeCommitObserver(token)
+            tails.remove(tailID)
+        }
+        // A first empty chunk sends the headers now, so the client knows the tail is live.
+        let body = AsyncStream<ByteBuffer> { first in
+            first.yield(ByteBuffer())
+            first.finish()
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
+            body: ResponseBody(asyncSequence: Self.concatenate(body, stream)))
+    }
+
+    /// `first`'s elements, then `second`'s.
+    static func concatenate(
+        _ first: AsyncStream<ByteBuffer>, _ second: AsyncStream<ByteBuffer>
+    ) -> AsyncStream<ByteBuffer> {
+        AsyncStream { continuation in
+            let task = Task {
+                for await element in first { continuation.yield(element) }
+                for await element in second { continuation.yield(element) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 
     /// `{"columns":[…],"rows":[[…],…]}` of a pipeline (records become rows of their fields' columns).

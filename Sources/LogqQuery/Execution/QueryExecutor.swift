@@ -47,6 +47,42 @@ public struct QueryExecutor: Sendable {
         return results
     }
 
+    /// Up to `limit` matching records, oldest first (`logq --reverse`): the mirror of `search`, reading
+    /// segments and blocks from the oldest and stopping as early.
+    public func searchOldestFirst(_ query: Query, limit: Int) throws(StorageError) -> [LogRecord] {
+        guard limit > 0 else { return [] }
+        func oldestFirst(_ records: [LogRecord]) -> [LogRecord] {
+            Array(records.sorted { $0.timestamp < $1.timestamp }.prefix(limit))
+        }
+        var results = oldestFirst(snapshot.memtableChunks.joined().filter(query.matches))
+        for segment in snapshot.segments.sorted(by: { $0.minTime < $1.minTime }) {
+            let cutoff = results.count == limit ? results.last!.timestamp : Int64.max
+            guard segment.minTime <= cutoff else { continue }
+            var found: [LogRecord] = []
+            let (ordinals, exact) = try candidates(for: query, in: segment)
+            var start = 0
+            scan: while start < ordinals.count && found.count < limit {
+                let block = segment.blockIndex(containing: Int(ordinals[start]))
+                let first = segment.blocks[block].firstOrdinal
+                let end = first + segment.blocks[block].recordCount
+                var stop = start
+                while stop < ordinals.count && Int(ordinals[stop]) < end { stop += 1 }
+                var rows = ordinals[start..<stop].map { Int($0) - first }
+                if exact { rows = Array(rows.prefix(limit - found.count)) }
+                for record in try segment.readRecords(block, rows: rows) {
+                    if record.timestamp > cutoff { break scan }
+                    if exact || query.matches(record) {
+                        found.append(record)
+                        if found.count == limit { break scan }
+                    }
+                }
+                start = stop
+            }
+            results = oldestFirst(results + found)
+        }
+        return results
+    }
+
     /// How many records match.
     public func count(_ query: Query) throws(StorageError) -> Int {
         var total = snapshot.memtableChunks.joined().reduce(0) { $0 + (query.matches($1) ? 1 : 0) }
