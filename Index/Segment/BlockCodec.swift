@@ -67,7 +67,9 @@ enum BlockCodec {
 
     /// Only the records at `rows` (ascending positions in the block), in that order; every byte is still
     /// checked, but no String is made for the others. Nil decodes them all.
-    static func decode(_ payload: UnsafeRawBufferPointer, rows: [Int]?) throws(DecodeError) -> [LogRecord] {
+    static func decode(
+        _ payload: UnsafeRawBufferPointer, rows: [Int]?, messages: Bool = true
+    ) throws(DecodeError) -> [LogRecord] {
         var reader = ByteReader(payload)
         let count = try reader.readLength()
 
@@ -94,11 +96,11 @@ enum BlockCodec {
             }
             wanted[row] = true
         }
-        var messages: [String] = []
-        messages.reserveCapacity(rows?.count ?? count)
+        var texts: [String] = []
+        texts.reserveCapacity(rows?.count ?? count)
         for (index, length) in messageLengths.enumerated() {
             let bytes = try reader.readByteSlice(count: length)
-            messages.append(wanted[index] ? String(decoding: bytes, as: UTF8.self) : "")
+            texts.append(wanted[index] && messages ? String(decoding: bytes, as: UTF8.self) : "")
         }
 
         let nameCount = try reader.readLength()
@@ -128,7 +130,7 @@ enum BlockCodec {
                     service: services[index],
                     host: hosts[index],
                     source: sources[index],
-                    message: messages[index],
+                    message: texts[index],
                     fields: fields
                 )
             )

@@ -267,8 +267,10 @@ public final class SegmentReader: Sendable {
     }
 
     /// The records at `rows` (ascending positions within the block), verified like `readBlock`.
-    public func readRecords(_ index: Int, rows: [Int]) throws(StorageError) -> [LogRecord] {
-        try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in try BlockCodec.decode(payload, rows: rows)
+    /// `messages: false` leaves every message empty: aggregations over other fields skip making them.
+    public func readRecords(_ index: Int, rows: [Int], messages: Bool = true) throws(StorageError) -> [LogRecord] {
+        try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in
+            try BlockCodec.decode(payload, rows: rows, messages: messages)
         }
     }
 

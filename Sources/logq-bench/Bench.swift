@@ -156,6 +156,8 @@ struct Bench: AsyncParsableCommand {
                     + pad(format(median(searchTimes)), 11) + pad(format(median(rgTimes)), 9)
                     + pad(String(format: "%.1fx", ratio), 9) + "\(matches) (rg \(rgMatches))")
         }
+        try await measurePipelines(server: server, corpus: corpus.bytes, rawPath: rawPath)
+
         // Syslog over TCP (RFC 5424, octet-counted, as rsyslog forwards), parsing included, after the
         // queries so that their counts stay those of the JSON corpus.
         let syslog = syslogCorpus(count: min(lines, 200_000))
@@ -333,4 +335,46 @@ func zstdSize(_ path: String) throws -> Int {
     _ = try runProcess("/usr/bin/zstd", ["-3", "-q", "-f", "-T1", path, "-o", path + ".zst"])
     let attributes = try FileManager.default.attributesOfItem(atPath: path + ".zst")
     return (attributes[.size] as? Int) ?? 0
+}
+
+extension Bench {
+    /// The query issue's pipeline figures, and a regex over one service against `rg` on that service's
+    /// own raw lines, measured over HTTP like the other queries (median of `runs`).
+    func measurePipelines(server: BenchServer, corpus: [UInt8], rawPath: String) async throws {
+        let orderPath = work + "/order.jsonl"
+        var order: [UInt8] = []
+        var lineStart = 0
+        let marker = Array(#""service":"order""#.utf8)
+        for index in corpus.indices where corpus[index] == UInt8(ascii: "\n") {
+            let line = corpus[lineStart...index]
+            if line.firstRange(of: marker) != nil { order.append(contentsOf: line) }
+            lineStart = index + 1
+        }
+        try Data(order).write(to: URL(fileURLWithPath: orderPath))
+
+        Swift.print("\npipelines over HTTP (median of \(runs)):")
+        let pipelines = [
+            "timeout | count", "* | count by (service)", "level:error | top 5 by (service)",
+            "* | stats count() p95(request_time) by (service)", "* | histogram 1m",
+            #"service:order /Payment failed orderId=O\d+ reason=card_declined/ | count"#,
+        ]
+        var regexMilliseconds = 0.0
+        for pipeline in pipelines {
+            let times = try await timed(runs) { _ = try await server.get("/api/v1/stats", query: pipeline, limit: nil) }
+            let rows =
+                (try? JSONSerialization.jsonObject(
+                    with: try await server.get("/api/v1/stats", query: pipeline, limit: nil))
+                as? [String: Any])?["rows"] as? [[Any]] ?? []
+            Swift.print(
+                pad(pipeline.count > 58 ? String(pipeline.prefix(57)) + "…" : pipeline, 60)
+                    + pad(format(median(times)) + " ms", 12) + "\(rows.count) rows")
+            if pipeline.contains("/Payment") { regexMilliseconds = median(times) }
+        }
+        let rgArguments = ["-c", #"Payment failed orderId=O\d+ reason=card_declined"#, orderPath]
+        let rgTimes = try timedSync(max(3, runs / 3)) { _ = try runProcess("/usr/bin/rg", rgArguments) }
+        Swift.print(
+            "regex over the order service: \(format(regexMilliseconds)) ms; rg -c on that service's raw lines "
+                + "(\(order.count / 1_000_000) MB): \(format(median(rgTimes))) ms; ours ÷ rg = "
+                + String(format: "%.2f", regexMilliseconds / max(median(rgTimes), 0.001)) + " (target ≤ 2)")
+    }
 }

@@ -98,6 +98,16 @@ public struct QueryExecutor: Sendable {
             }
             if let filters = query.root.messageOnlyFilters {
                 total += try countMessageMatches(filters, candidates, in: segment)
+            } else if let split = query.root.indexedAndMessageParts {
+                // `service:order "lock wait"`: the index decides the first part exactly, the message
+                // bytes the rest, without decoding a record.
+                let (decided, exactly) = try self.candidates(for: Query(root: split.indexed), in: segment)
+                if exactly {
+                    total += try countMessageMatches(split.message, decided, in: segment)
+                } else {
+                    var reader = BlockCursor(segment: segment)
+                    for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
+                }
             } else {
                 var reader = BlockCursor(segment: segment)
                 for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }

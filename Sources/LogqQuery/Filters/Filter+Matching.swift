@@ -133,6 +133,45 @@ extension QueryNode {
     }
 }
 
+extension QueryNode {
+    /// Whether checking this node reads a record's message (words, phrases, message prefixes and regexes).
+    var readsMessage: Bool {
+        switch self {
+        case .all: return false
+        case .filter(let filter):
+            switch filter {
+            case .messageWords: return true
+            case .fieldPrefix(let field, _), .fieldExists(let field), .regex(let field, _):
+                return field == Term.messageField
+            case .fieldEquals(let field, _): return field == Term.messageField
+            case .numericRange, .timeRange: return false
+            }
+        case .and(let children), .or(let children): return children.contains { $0.readsMessage }
+        case .not(let child): return child.readsMessage
+        }
+    }
+
+    /// An AND of filters the index decides exactly and of message-only filters, split in the two: the
+    /// first part's candidates need no check, the second is checked on message bytes in place.
+    var indexedAndMessageParts: (indexed: QueryNode, message: [Filter])? {
+        guard case .and(let children) = self else { return nil }
+        var indexed: [QueryNode] = []
+        var message: [Filter] = []
+        for child in children {
+            guard case .filter(let filter) = child else { return nil }
+            if filter.needsMessageOnly {
+                message.append(filter)
+            } else if filter.isDecidedByIndex {
+                indexed.append(child)
+            } else {
+                return nil
+            }
+        }
+        guard !indexed.isEmpty, !message.isEmpty else { return nil }
+        return (indexed.count == 1 ? indexed[0] : .and(indexed), message)
+    }
+}
+
 extension Query {
     public func matches(_ record: LogRecord) -> Bool { root.matches(record) }
 }

@@ -2,7 +2,7 @@ import LogqIndex
 
 /// Groups records by the values of `by` fields and accumulates functions per group, in bounded memory:
 /// at most `maxGroups` groups, and at most `maxValues` values kept for quantiles and distinct counts.
-struct Aggregation {
+struct Aggregation: Sendable {
     let by: [String]
     let functions: [StatsFunction]
     let maxGroups: Int
@@ -10,7 +10,7 @@ struct Aggregation {
     /// Histogram buckets: the width in ns, and the bucket start becomes the first column `_time`.
     let bucket: Int64?
 
-    private struct Accumulator {
+    private struct Accumulator: Sendable {
         var count = 0
         var sums: [Double]
         var counts: [Int]
@@ -81,6 +81,45 @@ struct Aggregation {
                 }
             }
         }
+    }
+
+    /// Folds another worker's groups into these (the same pipe over other records).
+    mutating func merge(_ other: Aggregation) throws(QueryExecutor.PipelineError) {
+        for (otherIndex, key) in other.keys.enumerated() {
+            let theirs = other.accumulators[otherIndex]
+            guard let index = groups[key] else {
+                guard keys.count < maxGroups else {
+                    throw QueryExecutor.PipelineError(
+                        description:
+                            "more than \(maxGroups) groups: group by fewer or coarser fields, or narrow the query")
+                }
+                groups[key] = keys.count
+                keys.append(key)
+                accumulators.append(theirs)
+                continue
+            }
+            accumulators[index].count += theirs.count
+            for position in functions.indices {
+                accumulators[index].sums[position] += theirs.sums[position]
+                accumulators[index].counts[position] += theirs.counts[position]
+                accumulators[index].minimums[position] = min(
+                    accumulators[index].minimums[position], theirs.minimums[position])
+                accumulators[index].maximums[position] = max(
+                    accumulators[index].maximums[position], theirs.maximums[position])
+                accumulators[index].values[position] += theirs.values[position]
+                accumulators[index].distinct[position].formUnion(theirs.distinct[position])
+            }
+        }
+        keptValues += other.keptValues
+        guard keptValues <= maxValues else {
+            throw QueryExecutor.PipelineError(
+                description: "more than \(maxValues) values held for quantiles and distinct counts: narrow the query")
+        }
+    }
+
+    /// Whether any group key or function reads the message.
+    var readsMessage: Bool {
+        (by + functions.compactMap(\.field)).contains { ["_msg", "message", "msg"].contains($0) }
     }
 
     private mutating func keep() throws(QueryExecutor.PipelineError) {

@@ -1,4 +1,7 @@
+import Dispatch
+import Foundation
 import LogqIndex
+import Synchronization
 
 extension QueryExecutor {
     /// Bounds on what a pipeline may hold in memory; exceeding one is a clear error, not a slow death.
@@ -98,7 +101,7 @@ extension QueryExecutor {
             var aggregation = Aggregation(
                 by: by, functions: [StatsFunction(.count, nil)], maxGroups: limits.maxGroups,
                 maxValues: limits.maxValues)
-            try forEachMatch(filter) { try aggregation.add($0) }
+            aggregation = try aggregateMatches(filter, aggregation)
             var table = try Self.sorted(
                 aggregation.table(), by: [SortKey("count", descending: true)] + by.map { SortKey($0) })
             if case .top(let count, _) = pipe { table.rows = Array(table.rows.prefix(count)) }
@@ -106,7 +109,7 @@ extension QueryExecutor {
         case .stats(let functions, let by):
             var aggregation = Aggregation(
                 by: by, functions: functions, maxGroups: limits.maxGroups, maxValues: limits.maxValues)
-            try forEachMatch(filter) { try aggregation.add($0) }
+            aggregation = try aggregateMatches(filter, aggregation)
             var table = aggregation.table()
             // `stats` over no records still answers: one row of empty aggregates, as SQL does.
             if by.isEmpty && table.rows.isEmpty {
@@ -117,11 +120,69 @@ extension QueryExecutor {
             var aggregation = Aggregation(
                 by: by, functions: [StatsFunction(.count, nil)], bucket: step, maxGroups: limits.maxGroups,
                 maxValues: limits.maxValues)
-            try forEachMatch(filter) { try aggregation.add($0) }
+            aggregation = try aggregateMatches(filter, aggregation)
             return try Self.sorted(aggregation.table(), by: (["_time"] + by).map { SortKey($0) }).formattingTime()
         case .sort, .limit, .fields:
             preconditionFailure("not an aggregation")
         }
+    }
+
+    /// Feeds every matching record to `prototype` (empty), one worker per core, each with its own
+    /// aggregation over a share of the candidate blocks, merged at the end. Messages are decoded only
+    /// when the filter must check them or the pipe reads them.
+    func aggregateMatches(_ query: Query, _ prototype: Aggregation) throws -> Aggregation {
+        var result = prototype
+        for record in snapshot.memtableChunks.joined() where query.matches(record) { try result.add(record) }
+        struct Work {
+            var segment: SegmentReader
+            var block: Int
+            var rows: [Int]
+            var exact: Bool
+        }
+        var work: [Work] = []
+        for segment in snapshot.segments {
+            let (ordinals, exact) = try candidates(for: query, in: segment)
+            var start = 0
+            while start < ordinals.count {
+                let block = segment.blockIndex(containing: Int(ordinals[start]))
+                let first = segment.blocks[block].firstOrdinal
+                let end = first + segment.blocks[block].recordCount
+                var stop = start
+                while stop < ordinals.count && Int(ordinals[stop]) < end { stop += 1 }
+                work.append(
+                    Work(
+                        segment: segment, block: block, rows: ordinals[start..<stop].map { Int($0) - first },
+                        exact: exact))
+                start = stop
+            }
+        }
+        guard !work.isEmpty else { return result }
+        let items = work
+        let messageFilters = query.root.readsMessage
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
+        let partials = Mutex([Aggregation?](repeating: nil, count: workers))
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var local = prototype
+            do {
+                for index in stride(from: worker, to: items.count, by: workers) {
+                    let item = items[index]
+                    let needsMessages = prototype.readsMessage || (!item.exact && messageFilters)
+                    for record in try item.segment.readRecords(item.block, rows: item.rows, messages: needsMessages)
+                    where item.exact || query.matches(record) {
+                        try local.add(record)
+                    }
+                }
+                partials.withLock { $0[worker] = local }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        for partial in partials.withLock({ $0 }) {
+            if let partial { try result.merge(partial) }
+        }
+        return result
     }
 
     /// Every matching record, in no particular order: index candidates, then the candidate rows of each
