@@ -48,9 +48,21 @@ struct BlockFilter: Equatable {
     /// The hash of a term key: 64-bit FNV-1a, then SplitMix64's finaliser to spread the bits. Format: the
     /// stored filters depend on it, never change it within a format version.
     static func hash(_ key: some Sequence<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        hash = (hash ^ (hash >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        var state = hashSeed
+        for byte in key { state = hashStep(state, byte) }
+        return hashFinish(state)
+    }
+
+    /// The hash in parts, so that a key's bytes can be hashed as they are written (the index builder
+    /// hashes a word while it lower-cases it): FNV-1a over the bytes, then a 64-bit finalizer.
+    static let hashSeed: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    @inline(__always)
+    static func hashStep(_ state: UInt64, _ byte: UInt8) -> UInt64 { (state ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+
+    @inline(__always)
+    static func hashFinish(_ state: UInt64) -> UInt64 {
+        var hash = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
         hash = (hash ^ (hash >> 27)) &* 0x94D0_49BB_1331_11EB
         return hash ^ (hash >> 31)
     }

@@ -11,56 +11,116 @@ enum InvertedIndexCodec {
     }
 
     static func encode(_ records: [LogRecord], recordsPerBlock: Int) -> Encoded {
-        var table = TermTable(capacity: records.count)
-        // One reusable key buffer: field, the separator, then the value or the lower-cased word.
+        var table = TermTable(capacity: max(1 << 14, records.count * 4))
+        // One scratch key: field, the separator, then the value or the lower-cased word, written in place.
+        let capacity = 2 * StorageLimits.maxIndexedValueBytes + StorageLimits.maxTokenBytes + 64
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { scratch.deallocate() }
         let wordPrefix = Array(Term.messageField.utf8) + [Term.separator]
-        var key: [UInt8] = []
-        key.reserveCapacity(512)
+        let prefixState = wordPrefix.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
+
+        /// Adds `field` + separator + `value` when both fit the index's limit.
+        func addField(_ field: String, _ value: some Collection<UInt8>, _ ordinal: UInt32) {
+            let fieldLength = field.utf8.count
+            guard fieldLength <= StorageLimits.maxIndexedValueBytes, value.count <= StorageLimits.maxIndexedValueBytes
+            else { return }
+            var length = 0
+            for byte in field.utf8 {
+                scratch[length] = byte
+                length += 1
+            }
+            scratch[length] = Term.separator
+            length += 1
+            for byte in value {
+                scratch[length] = byte
+                length += 1
+            }
+            table.add(UnsafeBufferPointer(start: scratch, count: length), ordinal: ordinal)
+        }
+
         for (position, record) in records.enumerated() {
             let ordinal = UInt32(position)
-            record.forEachFieldTerm { field, value in
-                key.removeAll(keepingCapacity: true)
-                key.append(contentsOf: field.utf8)
-                key.append(Term.separator)
-                key.append(contentsOf: value.utf8)
-                key.withUnsafeBufferPointer { table.add($0, ordinal: ordinal) }
+            // The same terms, in the same order, as `LogRecord.forEachFieldTerm` gives.
+            if let level = record.level { addField("level", level.description.utf8, ordinal) }
+            if !record.service.isEmpty { addField("service", record.service.utf8, ordinal) }
+            if !record.host.isEmpty { addField("host", record.host.utf8, ordinal) }
+            if !record.source.isEmpty { addField("source", record.source.utf8, ordinal) }
+            for field in record.fields where field.name != Term.messageField {
+                switch field.value {
+                case .string(let text): addField(field.name, text.utf8, ordinal)
+                case .int, .double: addField(field.name, field.value.canonicalText.utf8, ordinal)
+                }
             }
-            Tokenizer.forEachToken(in: record.message) { token in
-                key.removeAll(keepingCapacity: true)
-                key.append(contentsOf: wordPrefix)
-                key.append(contentsOf: token)
-                key.withUnsafeBufferPointer { table.add($0, ordinal: ordinal) }
+
+            // Message words, tokenized straight into the scratch key (see `Tokenizer`).
+            for (index, byte) in wordPrefix.enumerated() { scratch[index] = byte }
+            let start = wordPrefix.count
+            let limit = start + StorageLimits.maxTokenBytes
+            var message = record.message
+            message.withUTF8 { bytes in
+                var length = start
+                var state = prefixState
+                for byte in bytes {
+                    if Tokenizer.isWordByte(byte) {
+                        if length < limit {
+                            let lowered = Tokenizer.lower(byte)
+                            scratch[length] = lowered
+                            state = BlockFilter.hashStep(state, lowered)
+                            length += 1
+                        }
+                    } else if length > start {
+                        table.add(
+                            UnsafeBufferPointer(start: scratch, count: length), hash: BlockFilter.hashFinish(state),
+                            ordinal: ordinal)
+                        length = start
+                        state = prefixState
+                    }
+                }
+                if length > start {
+                    table.add(
+                        UnsafeBufferPointer(start: scratch, count: length), hash: BlockFilter.hashFinish(state),
+                        ordinal: ordinal)
+                }
             }
         }
 
         var rareTermHashes = [[UInt64]](repeating: [], count: (records.count + recordsPerBlock - 1) / recordsPerBlock)
         var listed: [Int] = []
-        listed.reserveCapacity(table.count)
+        listed.reserveCapacity(table.count / 4)
         for entry in 0..<table.count {
-            if table.postings[entry].count == 1 {
-                rareTermHashes[Int(table.postings[entry][0]) / recordsPerBlock].append(table.hash(entry))
+            if table.postingCount(entry) == 1 {
+                rareTermHashes[Int(table.firstPosting(entry)) / recordsPerBlock].append(table.hash(entry))
             } else {
                 listed.append(entry)
             }
         }
-        listed.sort { table.key($0).lexicographicallyPrecedes(table.key($1)) }
-        let entries = listed.lazy.map { (key: table.key($0), postings: table.postings[$0]) }
+        table.arena.withUnsafeBufferPointer { arena in
+            listed.sort { lhs, rhs in
+                let (a, b) = (table.keyRange(lhs), table.keyRange(rhs))
+                let common = min(a.count, b.count)
+                let order = memcmp(arena.baseAddress! + a.lowerBound, arena.baseAddress! + b.lowerBound, common)
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+        }
 
+        let (offsets, later) = table.gatherPostings(of: listed)
         var writer = ByteWriter(reservingCapacity: listed.count * 16 + records.count * 20)
         writer.writeVarint(listed.count)
         var previous: ArraySlice<UInt8> = []
-        for (key, postings) in entries {
+        for (position, entry) in listed.enumerated() {
+            let key = table.key(entry)
             var shared = 0
-            let limit = min(previous.count, key.count)
-            while shared < limit && previous[previous.startIndex + shared] == key[key.startIndex + shared] {
+            let common = min(previous.count, key.count)
+            while shared < common && previous[previous.startIndex + shared] == key[key.startIndex + shared] {
                 shared += 1
             }
             writer.writeVarint(shared)
             writer.writeBytes(key.dropFirst(shared))
-            writer.writeVarint(postings.count)
-            var last: UInt32 = 0
-            for (position, ordinal) in postings.enumerated() {
-                writer.writeVarint(UInt64(position == 0 ? ordinal : ordinal - last))
+            writer.writeVarint(table.postingCount(entry))
+            var last = table.firstPosting(entry)
+            writer.writeVarint(UInt64(last))
+            for ordinal in later[offsets[position]..<offsets[position + 1]] {
+                writer.writeVarint(UInt64(ordinal - last))
                 last = ordinal
             }
             previous = key
@@ -121,3 +181,9 @@ enum InvertedIndexCodec {
         return result
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -134,7 +134,7 @@ import Testing
         }
     }
 
-    @Test func aBackupKilledMidwayLeavesThePreviousOnesIntact() async throws {
+    @Test func aBackupKilledMidwayLeavesThePreviousOnesIntact() throws {
         let folder = temporaryPath("backup-crash")
         let backups = folder + "-backups"
         // 256 KiB/s: the second backup's few megabytes take seconds, time to kill it midway.
@@ -147,16 +147,21 @@ import Testing
         for start in stride(from: 201, to: 60_000, by: 5000) {
             try Self.post(Self.ndjson(seq: start...(start + 4999), age: 2), to: server)
         }
-        let url = server.baseURL
-        let second = Task.detached { try runLogq(["backup", "now"], url: url) }
+        // A child process, not a task: blocking waits in parallel tests can starve the cooperative pool.
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: Binaries.path("logq"))
+        second.arguments = ["backup", "now", "--url", server.baseURL]
+        second.standardOutput = FileHandle.nullDevice
+        second.standardError = FileHandle.nullDevice
+        try second.run()
         try eventually(180, "the second backup to start copying") {
             ((try? FileManager.default.contentsOfDirectory(atPath: backups + "/backups")) ?? []).contains {
                 $0.hasPrefix(".partial-")
             }
         }
-        try await Task.sleep(for: .milliseconds(500))
+        Thread.sleep(forTimeInterval: 0.5)
         server.stop(signal: SIGKILL)
-        _ = try? await second.value
+        second.waitUntilExit()
 
         let listed = try runLogq(["backup", "list", "--dir", backups], url: nil)
         #expect(listed.stdout.split(separator: "\n").count == 2, "only the first backup is complete: \(listed.stdout)")
