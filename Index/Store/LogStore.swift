@@ -261,27 +261,32 @@ public final class LogStore: @unchecked Sendable {
         return manifest.segments
     }
 
+    /// Changes a copy of the manifest under its lock and, unless `change` returns nil, saves the copy
+    /// atomically and makes it the current one. Returns what `change` returned.
+    @discardableResult
+    private func updateManifest<T>(_ change: (inout Manifest) -> T?) throws(StorageError) -> T? {
+        manifestLock.lock()
+        defer { manifestLock.unlock() }
+        var updated = manifest
+        guard let result = change(&updated) else { return nil }
+        try updated.save(to: directory + "/" + StoreFileNames.manifest)
+        manifest = updated
+        return result
+    }
+
     /// Takes segments out of the store: the manifest first (atomically), then the open readers, then the
     /// files. A query that already holds one of them keeps reading its mapping until it finishes; paths
     /// not (or no longer) in the manifest are skipped. Returns what was removed.
     @discardableResult
     public func removeSegments(_ relativePaths: Set<String>) throws(StorageError) -> [SegmentSummary] {
-        manifestLock.lock()
-        let removed = manifest.segments.filter { relativePaths.contains($0.path) }
-        guard !removed.isEmpty else {
-            manifestLock.unlock()
-            return []
-        }
-        var updated = manifest
-        updated.segments.removeAll { relativePaths.contains($0.path) }
-        do throws(StorageError) {
-            try updated.save(to: directory + "/" + StoreFileNames.manifest)
-        } catch {
-            manifestLock.unlock()
-            throw error
-        }
-        manifest = updated
-        manifestLock.unlock()
+        let removed =
+            try updateManifest { manifest -> [SegmentSummary]? in
+                let removed = manifest.segments.filter { relativePaths.contains($0.path) }
+                guard !removed.isEmpty else { return nil }
+                manifest.segments.removeAll { relativePaths.contains($0.path) }
+                return removed
+            } ?? []
+        guard !removed.isEmpty else { return [] }
 
         let absolute = Set(removed.map { directory + "/" + $0.path })
         condition.lock()
@@ -511,18 +516,11 @@ public final class LogStore: @unchecked Sendable {
             written.append(summary)
             readers.append(try SegmentReader(path: directory + "/" + relativePath))
         }
-        manifestLock.lock()
-        var updated = manifest
-        updated.segments.append(contentsOf: written)
-        updated.flushedWALGeneration = coveredGeneration
-        do throws(StorageError) {
-            try updated.save(to: directory + "/" + StoreFileNames.manifest)
-        } catch {
-            manifestLock.unlock()
-            throw error
+        try updateManifest { manifest -> Void? in
+            manifest.segments.append(contentsOf: written)
+            manifest.flushedWALGeneration = coveredGeneration
+            return ()
         }
-        manifest = updated
-        manifestLock.unlock()
 
         let walDirectory = directory + "/" + StoreFileNames.walDirectory
         for name in DurableFile.list(walDirectory) {
@@ -595,24 +593,17 @@ public final class LogStore: @unchecked Sendable {
         summary.path = relativePath
         let merged = try SegmentReader(path: directory + "/" + relativePath)
         let inputRelative = Set(inputs.map(\.path))
-        manifestLock.lock()
-        // Retention may have removed an input while this merge read it: then the merge is dropped.
-        guard inputRelative.isSubset(of: Set(manifest.segments.map(\.path))) else {
-            manifestLock.unlock()
+        let committed = try updateManifest { manifest -> Bool? in
+            // Retention may have removed an input while this merge read it: then the merge is dropped.
+            guard inputRelative.isSubset(of: Set(manifest.segments.map(\.path))) else { return nil }
+            manifest.segments.removeAll { inputRelative.contains($0.path) }
+            manifest.segments.append(summary)
+            return true
+        }
+        guard committed == true else {
             try? DurableFile.remove(directory + "/" + relativePath)
             return
         }
-        var updated = manifest
-        updated.segments.removeAll { inputRelative.contains($0.path) }
-        updated.segments.append(summary)
-        do throws(StorageError) {
-            try updated.save(to: directory + "/" + StoreFileNames.manifest)
-        } catch {
-            manifestLock.unlock()
-            throw error
-        }
-        manifest = updated
-        manifestLock.unlock()
 
         condition.lock()
         segments.removeAll { inputPaths.contains($0.path) }

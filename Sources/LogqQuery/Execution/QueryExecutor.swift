@@ -60,14 +60,9 @@ public struct QueryExecutor: Sendable {
             guard segment.minTime <= cutoff else { continue }
             var found: [LogRecord] = []
             let (ordinals, exact) = try candidates(for: query, in: segment)
-            var start = 0
-            scan: while start < ordinals.count && found.count < limit {
-                let block = segment.blockIndex(containing: Int(ordinals[start]))
+            scan: for (block, range) in Self.blockRuns(ordinals, in: segment) {
                 let first = segment.blocks[block].firstOrdinal
-                let end = first + segment.blocks[block].recordCount
-                var stop = start
-                while stop < ordinals.count && Int(ordinals[stop]) < end { stop += 1 }
-                var rows = ordinals[start..<stop].map { Int($0) - first }
+                var rows = ordinals[range].map { Int($0) - first }
                 if exact { rows = Array(rows.prefix(limit - found.count)) }
                 for record in try segment.readRecords(block, rows: rows) {
                     if record.timestamp > cutoff { break scan }
@@ -76,7 +71,6 @@ public struct QueryExecutor: Sendable {
                         if found.count == limit { break scan }
                     }
                 }
-                start = stop
             }
             results = oldestFirst(results + found)
         }
@@ -290,16 +284,8 @@ extension QueryExecutor {
         -> Int
     {
         let matchers = filters.compactMap { $0.messageMatcher() }
-        // Runs of candidates that share a block.
-        var blockRuns: [(block: Int, ordinals: ArraySlice<UInt32>)] = []
-        var start = 0
-        while start < candidates.count {
-            let block = segment.blockIndex(containing: Int(candidates[start]))
-            let end = segment.blocks[block].firstOrdinal + segment.blocks[block].recordCount
-            var stop = start
-            while stop < candidates.count && Int(candidates[stop]) < end { stop += 1 }
-            blockRuns.append((block, candidates[start..<stop]))
-            start = stop
+        let blockRuns = Self.blockRuns(candidates, in: segment).map {
+            (block: $0.block, ordinals: candidates[$0.range])
         }
         let runs = blockRuns
         let counts = Mutex([Int](repeating: 0, count: runs.count))
@@ -323,6 +309,23 @@ extension QueryExecutor {
         }
         if let error = failure.withLock({ $0 }) { throw error }
         return counts.withLock { $0.reduce(0, +) }
+    }
+}
+
+extension QueryExecutor {
+    /// Ascending candidate ordinals cut into runs that share a block: the block and the run's range.
+    static func blockRuns(_ ordinals: [UInt32], in segment: SegmentReader) -> [(block: Int, range: Range<Int>)] {
+        var runs: [(block: Int, range: Range<Int>)] = []
+        var start = 0
+        while start < ordinals.count {
+            let block = segment.blockIndex(containing: Int(ordinals[start]))
+            let end = segment.blocks[block].firstOrdinal + segment.blocks[block].recordCount
+            var stop = start
+            while stop < ordinals.count && Int(ordinals[stop]) < end { stop += 1 }
+            runs.append((block, start..<stop))
+            start = stop
+        }
+        return runs
     }
 }
 

@@ -142,18 +142,10 @@ extension QueryExecutor {
         var work: [Work] = []
         for segment in snapshot.segments {
             let (ordinals, exact) = try candidates(for: query, in: segment)
-            var start = 0
-            while start < ordinals.count {
-                let block = segment.blockIndex(containing: Int(ordinals[start]))
+            for (block, range) in Self.blockRuns(ordinals, in: segment) {
                 let first = segment.blocks[block].firstOrdinal
-                let end = first + segment.blocks[block].recordCount
-                var stop = start
-                while stop < ordinals.count && Int(ordinals[stop]) < end { stop += 1 }
                 work.append(
-                    Work(
-                        segment: segment, block: block, rows: ordinals[start..<stop].map { Int($0) - first },
-                        exact: exact))
-                start = stop
+                    Work(segment: segment, block: block, rows: ordinals[range].map { Int($0) - first }, exact: exact))
             }
         }
         guard !work.isEmpty else { return result }
@@ -183,28 +175,6 @@ extension QueryExecutor {
             if let partial { try result.merge(partial) }
         }
         return result
-    }
-
-    /// Every matching record, in no particular order: index candidates, then the candidate rows of each
-    /// block decoded (and checked, unless the index decided them).
-    func forEachMatch(_ query: Query, _ body: (LogRecord) throws -> Void) throws {
-        for record in snapshot.memtableChunks.joined() where query.matches(record) { try body(record) }
-        for segment in snapshot.segments {
-            let (ordinals, exact) = try candidates(for: query, in: segment)
-            var start = 0
-            while start < ordinals.count {
-                let block = segment.blockIndex(containing: Int(ordinals[start]))
-                let first = segment.blocks[block].firstOrdinal
-                let end = first + segment.blocks[block].recordCount
-                var stop = start
-                while stop < ordinals.count && Int(ordinals[stop]) < end { stop += 1 }
-                let rows = ordinals[start..<stop].map { Int($0) - first }
-                for record in try segment.readRecords(block, rows: rows) where exact || query.matches(record) {
-                    try body(record)
-                }
-                start = stop
-            }
-        }
     }
 
     static func sorted(_ table: ResultTable, by keys: [SortKey]) throws -> ResultTable {
