@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "LogqQuery", "LogqCorpus", "LogqIndex", "LogqParsers", "LogqBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

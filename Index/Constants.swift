@@ -37,6 +37,8 @@ enum StoreFileNames {
     static let walDirectory = "wal"
     static let segmentDirectory = "segments"
     static let quarantineDirectory = "quarantine"
+    /// Locked (flock) by the process that has the store open.
+    static let lock = "LOCK"
     static let temporarySuffix = ".tmp"
 }
 

@@ -8,6 +8,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     case unsupportedVersion(file: String, version: UInt32)
     /// The store was closed; no more writes are taken.
     case closed
+    /// Another process has the data directory open.
+    case locked(directory: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
             return "\(file) has format version \(version), newer than this logqd reads; upgrade logqd."
         case .closed:
             return "the store is shutting down and takes no more writes; retry against the restarted server."
+        case .locked(let directory):
+            return "\(directory) is in use by another logqd or `logq ingest --data`; stop it first, or ingest through "
+                + "the running server (logq ingest without --data)."
         }
     }
 }

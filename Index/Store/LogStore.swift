@@ -81,6 +81,8 @@ public final class LogStore: @unchecked Sendable {
     /// it, and every snapshot of the files it lists, holds `manifestLock`.
     private var manifest: Manifest
     private let manifestLock = NSLock()
+    /// Held from init to `close()`.
+    private let directoryLock: DirectoryLock
 
     private struct PendingWrite {
         var records: [LogRecord]
@@ -109,6 +111,8 @@ public final class LogStore: @unchecked Sendable {
         let walDirectory = directory + "/" + StoreFileNames.walDirectory
         try DurableFile.createDirectories(walDirectory)
         try DurableFile.createDirectories(directory + "/" + StoreFileNames.segmentDirectory)
+        // One process per data directory: two writers would interleave WAL generations and manifests.
+        directoryLock = try DirectoryLock(directory: directory)
 
         manifest = try Manifest.load(from: directory + "/" + StoreFileNames.manifest)
         var opened: [SegmentReader] = []
@@ -212,6 +216,7 @@ public final class LogStore: @unchecked Sendable {
         guard !alreadyClosing else { return }
         commitThreadFinished.wait()
         flushThreadFinished.wait()
+        directoryLock.release()
     }
 
     // MARK: Reading

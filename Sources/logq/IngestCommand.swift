@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import LogqIndex
 import LogqParsers
 import LogqQuery
@@ -7,12 +8,14 @@ import LogqQuery
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Parse log files here and send the records to logqd (POST /api/v1/ingest).",
+        abstract: "Parse log files here and store the records: through logqd, or straight into a data directory.",
         discussion: """
             Without --parser, the pack that parses most of each file's first 1,000 lines is used \
             (`logq patterns detect`). Multi-line events (stack traces, slow-query entries) are joined as the \
             pack says. A line no pack matches is still sent, whole, with _parse_error. Records are sent in \
-            batches; each is acknowledged only once durable, so a failed run can be repeated from the file.
+            batches; each is acknowledged only once durable, so a failed run can be repeated from the file. \
+            With --data, the records go straight into that data directory (no logqd may have it open). \
+            On a terminal, a progress line shows how far each file is.
             """
     )
 
@@ -34,6 +37,9 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The server (default: $LOGQ_URL, else http://127.0.0.1:9900).")
     var url: String?
 
+    @Option(name: .long, help: "Store into this data directory instead of sending to a server (logqd stopped).")
+    var data: String?
+
     @OptionGroup var common: PatternsCommand.Common
 
     func run() async throws {
@@ -41,6 +47,17 @@ struct IngestCommand: AsyncParsableCommand {
         let zone = try common.timeZone()
         let client = ServerClient(
             baseURL: url ?? ProcessInfo.processInfo.environment["LOGQ_URL"] ?? "http://127.0.0.1:9900")
+        let store: LogStore?
+        do {
+            var logger = Logger(label: "logq-ingest")
+            logger.logLevel = .warning
+            store = try data.map { try LogStore(directory: $0, logger: logger) }
+        } catch {
+            printError("cannot open the data directory: \(error)")
+            throw ExitCode(1)
+        }
+        defer { store?.close() }
+        let progress = Progress(enabled: isatty(STDERR_FILENO) == 1)
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw ValidationError("cannot read \(file)")
@@ -72,10 +89,17 @@ struct IngestCommand: AsyncParsableCommand {
             var sent = 0
             for start in stride(from: 0, to: records.count, by: max(1, batch)) {
                 let slice = records[start..<min(records.count, start + max(1, batch))]
-                let body = slice.map { RecordJSON.encode($0) + "\n" }.joined()
-                _ = try await client.post("/api/v1/ingest", body: Data(body.utf8), contentType: "application/x-ndjson")
+                if let store {
+                    try await store.append(Array(slice))
+                } else {
+                    let body = slice.map { RecordJSON.encode($0) + "\n" }.joined()
+                    _ = try await client.post(
+                        "/api/v1/ingest", body: Data(body.utf8), contentType: "application/x-ndjson")
+                }
                 sent += slice.count
+                progress.show(file: file, done: sent, of: records.count)
             }
+            progress.finish()
             let unparsed = records.filter { $0.fields.contains { $0.name == "_parse_error" } }.count
             print(
                 "\(file): \(lines.count) lines → \(records.count) events with \(pack.pack.name), "
@@ -97,5 +121,24 @@ struct IngestCommand: AsyncParsableCommand {
             "\(file): detected \(best.pack) (\(String(format: "%.0f", 100 * best.coverage))% of the first \(sample.count) lines)"
         )
         return packs.first { $0.pack.name == best.pack }!
+    }
+}
+
+/// One line on stderr, rewritten in place: how many of a file's records are stored. Only on a terminal.
+struct Progress {
+    let enabled: Bool
+
+    func show(file: String, done: Int, of total: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 30
+        let filled = width * done / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let name = (file as NSString).lastPathComponent
+        FileHandle.standardError.write(Data("\r\(name) [\(bar)] \(done)/\(total) events \(100 * done / total)%".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
     }
 }

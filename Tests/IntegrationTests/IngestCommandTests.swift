@@ -37,4 +37,33 @@ import Testing
         #expect(try count("service:mysql table:*", server) == byServiceLevel["mysql/warn"])
         #expect(try count("service:order exception:*", server) > 0)
     }
+
+    @Test func ingestStraightIntoADataDirectoryThenServeIt() throws {
+        let folder = temporaryPath("native-data")
+        let countsFile = folder + ".counts.json"
+        let generated = try runLogq(
+            ["gen", "--seed", "9", "--count", "3000", "--format", "native", "--out", folder, "--counts", countsFile],
+            url: nil)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let counts =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: countsFile)))
+            as? [String: Any]
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { folder + "/" + $0 }
+        let data = temporaryPath("ingest-data")
+
+        // No server: the records go into the data directory, durably, and a logqd started on it serves them.
+        let ingested = try runLogq(["ingest", "--data", data] + files, url: "http://127.0.0.1:9")
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let server = ServerProcess(dataDirectory: data)
+        try server.start()
+        defer { server.stop(signal: SIGKILL) }
+        #expect(try count("*", server) == counts?["total"] as? Int)
+        #expect(try count("_parse_error:*", server) == 0)
+
+        // While logqd has the directory open, a second writer is refused with the reason.
+        let refused = try runLogq(["ingest", "--data", data, files[0]], url: nil)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("in use by another logqd"), "\(refused.stderr)")
+        #expect(try count("*", server) == counts?["total"] as? Int)
+    }
 }
