@@ -1,5 +1,6 @@
 import LogqIngest
 import LogqParsers
+import LogqQuery
 
 /// One `inputs:` entry, as written in the YAML file:
 /// `{type: file, paths: [globs], service, parser, multiline: {pattern, negate, match, max_lines,
@@ -13,9 +14,11 @@ public struct FileInputConfiguration: Sendable, Equatable {
     public var includeLines: [String] = []
     public var excludeLines: [String] = []
     public var fields: [String: String] = [:]
+    public var closeInactiveSeconds: Int64 = 300
 
     static let keys: Set<String> = [
         "type", "name", "paths", "service", "parser", "multiline", "include_lines", "exclude_lines", "fields",
+        "close_inactive",
     ]
 
     init?(_ entry: [String: Any], index: Int, problems: inout [String]) {
@@ -52,6 +55,14 @@ public struct FileInputConfiguration: Sendable, Equatable {
                 problems.append("\(place).fields: must be a mapping of names to values")
             }
         }
+        if let value = entry["close_inactive"] {
+            let text = value as? String ?? (value as? Int).map { "\($0)s" } ?? ""
+            if let nanoseconds = Quantities.nanoseconds(text), nanoseconds >= 1_000_000_000 {
+                closeInactiveSeconds = nanoseconds / 1_000_000_000
+            } else {
+                problems.append("\(place).close_inactive: must be a duration of at least 1s, such as 5m")
+            }
+        }
         if let value = entry["multiline"] {
             guard let section = value as? [String: Any], let pattern = section["pattern"] as? String,
                 (try? PCRE2Regex(pattern)) != nil
@@ -73,6 +84,7 @@ public struct FileInputConfiguration: Sendable, Equatable {
         lhs.name == rhs.name && lhs.paths == rhs.paths && lhs.service == rhs.service && lhs.parser == rhs.parser
             && lhs.multiline == rhs.multiline && lhs.includeLines == rhs.includeLines
             && lhs.excludeLines == rhs.excludeLines && lhs.fields == rhs.fields
+            && lhs.closeInactiveSeconds == rhs.closeInactiveSeconds
     }
 
     func fileInput(library: GrokPatternLibrary) throws(GrokError) -> FileInput {
@@ -82,6 +94,7 @@ public struct FileInputConfiguration: Sendable, Equatable {
         }
         return FileInput(
             name: name, paths: paths, service: service, parser: pack, multiline: multiline,
-            includeLines: includeLines, excludeLines: excludeLines, fields: fields.sorted { $0.key < $1.key })
+            includeLines: includeLines, excludeLines: excludeLines, fields: fields.sorted { $0.key < $1.key },
+            closeInactiveNanoseconds: closeInactiveSeconds * 1_000_000_000)
     }
 }

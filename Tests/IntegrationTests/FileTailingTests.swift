@@ -94,6 +94,50 @@ import Testing
 
     /// 30 rounds: the file grows and a Beats client sends a window, then logqd is killed at a random
     /// moment. Files: every line exactly once. Beats: every acknowledged event present.
+    /// The files logqd (`pid`) holds open, by path.
+    static func openFiles(of pid: Int32) -> [String] {
+        let folder = "/proc/\(pid)/fd"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)
+        }
+    }
+
+    @Test func inactiveFilesAreClosedAndReopenedWhenTheyGrow() throws {
+        let folder = temporaryPath("tail-inactive")
+        try FileManager.default.createDirectory(atPath: folder + "/spring", withIntermediateDirectories: true)
+        let log = folder + "/app.log"
+        try Self.append(Self.lines("first", 100), to: log)
+        let config = folder + ".yaml"
+        try """
+        inputs:
+          - type: file
+            paths: ["\(folder)/*.log"]
+            service: app
+            close_inactive: 1s
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = ServerProcess(dataDirectory: folder + "-data")
+        try server.start(extraArguments: ["--config", config])
+        defer { server.stop(signal: SIGKILL) }
+        let pid = try #require(server.process?.processIdentifier)
+        try eventually(30, "the first 100 lines") { try count("tail-marker", server) == 100 }
+        try eventually(30, "the idle file to be closed") { !Self.openFiles(of: pid).contains(log) }
+
+        // It grows: reopened where it was left, nothing read twice; and closed again once idle.
+        try Self.append(Self.lines("second", 50), to: log)
+        try eventually(30, "the 50 new lines") { try count("tail-marker", server) == 150 }
+        #expect(try count("second", server) == 50)
+        try eventually(30, "closed again") { !Self.openFiles(of: pid).contains(log) }
+
+        // Rotated while closed: the new file is read from its start. Lines written to the old file after a
+        // rename to a name the globs do not match are not read (as with Filebeat's close_inactive): only a
+        // file still open is followed through a rename.
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        try Self.append(Self.lines("fresh", 20), to: log)
+        try eventually(30, "the new file") { try count("tail-marker", server) == 170 }
+        #expect(try count("fresh", server) == 20)
+        #expect(try count("first", server) == 100)
+    }
+
     @Test func exactlyOnceAcrossKillNineRestarts() throws {
         let folder = temporaryPath("tail-crash")
         try FileManager.default.createDirectory(atPath: folder + "/spring", withIntermediateDirectories: true)

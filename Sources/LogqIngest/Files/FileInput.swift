@@ -18,12 +18,16 @@ public struct FileInput: Sendable {
     public var fields: [(String, String)]
     /// A name for the checkpoint file: `DATA/inputs/<name>.json`.
     public var name: String
+    /// A file that gives nothing new for this long is closed (its descriptor freed) and reopened once it
+    /// grows (Filebeat's `close_inactive`).
+    public var closeInactiveNanoseconds: Int64
 
     public init(
         name: String, paths: [String], service: String? = nil, parser: CompiledPack? = nil,
         multiline: MultilineSettings? = nil, includeLines: [String] = [], excludeLines: [String] = [],
-        fields: [(String, String)] = []
+        fields: [(String, String)] = [], closeInactiveNanoseconds: Int64 = 300_000_000_000
     ) {
+        self.closeInactiveNanoseconds = closeInactiveNanoseconds
         self.name = name
         self.paths = paths
         self.service = service

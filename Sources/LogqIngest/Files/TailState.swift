@@ -26,6 +26,8 @@ final class TrackedFile {
     /// End offset of the lines now held by the joiner.
     var lastLineEnd: Int64
     var gone = false
+    /// When the file last gave new bytes (or was opened), ns since the epoch: `close_inactive` counts from it.
+    var lastActivity: Int64 = 0
 
     init(
         id: String, device: UInt64, inode: UInt64, fingerprint: UInt64, fingerprintLength: Int, path: String,
@@ -107,9 +109,16 @@ struct TailState {
                     continue
                 }
             }
+            // A file closed while inactive (or checkpointed and not yet reopened) stays closed until it grows.
+            if let entry = resumes.values.first(where: { $0.device == device && $0.inode == inode }),
+                Int64(info.st_size) == entry.offset, Self.hasFingerprint(path, entry)
+            {
+                continue
+            }
             guard let file = open(path: path, device: device, inode: inode, size: Int64(info.st_size)) else {
                 continue
             }
+            file.lastActivity = now
             files.append(file)
             seen.insert(ObjectIdentifier(file))
             batch.changedCheckpoint = true
@@ -118,11 +127,25 @@ struct TailState {
         for file in files {
             let present = seen.contains(ObjectIdentifier(file))
             if !present { file.gone = true }
+            let offsetBefore = file.readOffset
             budget -= read(file, into: &batch, budget: max(budget, 0))
+            if file.readOffset != offsetBefore { file.lastActivity = now }
             if let settings = file.joiner?.settings {
                 let idle = now - (file.joiner?.lastLineAt ?? now) >= settings.flushTimeoutNanoseconds
                 if file.gone || final || idle { flushJoiner(file, into: &batch, now: now) }
             }
+        }
+        // A file idle for close_inactive, with everything read from it durable, is closed; its place goes
+        // where a checkpointed file's waits, so that it reopens (and resumes there) once it grows.
+        for file in files where !file.gone && now - file.lastActivity >= input.closeInactiveNanoseconds {
+            guard file.readOffset == file.committedOffset, file.pendingOffset == file.committedOffset,
+                file.joiner?.hasPendingEvent != true
+            else { continue }
+            resumes[file.id] = Checkpoint.Entry(
+                path: file.path, device: file.device, inode: file.inode, fingerprint: file.fingerprint,
+                fingerprintLength: file.fingerprintLength, offset: file.committedOffset)
+            file.gone = true
+            logger.debug("closed an inactive file", metadata: ["path": "\(file.path)"])
         }
         // A file that is gone has been read to its end: let it go (its descriptor closes).
         let before = files.count
@@ -150,6 +173,14 @@ struct TailState {
 
     mutating func closeAll() { files.removeAll() }
 
+    /// Whether the file at `path` still starts with the bytes `entry` remembers (a reused inode does not).
+    private static func hasFingerprint(_ path: String, _ entry: Checkpoint.Entry) -> Bool {
+        let probe = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard probe >= 0 else { return false }
+        defer { close(probe) }
+        return fingerprint(probe, length: entry.fingerprintLength) == entry.fingerprint
+    }
+
     private mutating func open(path: String, device: UInt64, inode: UInt64, size: Int64) -> TrackedFile? {
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -167,6 +198,8 @@ struct TailState {
             fingerprint = entry.fingerprint
             resumes[id] = nil
         }
+        // Whatever else was remembered for this inode is superseded by the file now open on it.
+        for (id, entry) in resumes where entry.device == device && entry.inode == inode { resumes[id] = nil }
         let id = "\(device)-\(inode)-\(String(fingerprint, radix: 16))"
         var defaults = RecordDefaults(service: input.service, pathService: RecordDefaults.service(fromPath: path))
         defaults.source = path
