@@ -105,6 +105,8 @@ struct SearchAPI {
             throw APIError(status: .badRequest, message: "a live tail takes a filter without pipes")
         }
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        // A first empty chunk sends the headers now, so the client knows the tail is live.
+        continuation.yield(ByteBuffer())
         guard let tailID = tails.add(continuation) else {
             throw APIError(
                 status: .serviceUnavailable, message: "the server is shutting down; reconnect to the restarted one")
@@ -133,28 +135,9 @@ struct SearchAPI {
             store.removeCommitObserver(token)
             tails.remove(tailID)
         }
-        // A first empty chunk sends the headers now, so the client knows the tail is live.
-        let body = AsyncStream<ByteBuffer> { first in
-            first.yield(ByteBuffer())
-            first.finish()
-        }
         return Response(
             status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
-            body: ResponseBody(asyncSequence: Self.concatenate(body, stream)))
-    }
-
-    /// `first`'s elements, then `second`'s.
-    static func concatenate(
-        _ first: AsyncStream<ByteBuffer>, _ second: AsyncStream<ByteBuffer>
-    ) -> AsyncStream<ByteBuffer> {
-        AsyncStream { continuation in
-            let task = Task {
-                for await element in first { continuation.yield(element) }
-                for await element in second { continuation.yield(element) }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+            body: ResponseBody(asyncSequence: stream))
     }
 
     /// `{"columns":[…],"rows":[[…],…]}` of a pipeline (records become rows of their fields' columns).

@@ -109,12 +109,7 @@ struct BackupFigures {
 
     private static func backup(_ store: LogStore, into repository: BackupRepository) async throws -> Run {
         let started = DispatchTime.now().uptimeNanoseconds
-        try await store.flush()
-        let staging = store.directory + "/backup-staging"
-        try? FileManager.default.removeItem(atPath: staging)
-        defer { try? FileManager.default.removeItem(atPath: staging) }
-        let segments = try store.linkSegments(into: staging)
-        let manifest = try repository.create(.init(stagingDirectory: staging, segments: segments))
+        let manifest = try await BackupRepository.Snapshot.taking(of: store) { try repository.create($0) }
         return Run(
             seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, totalBytes: manifest.totalBytes,
             copiedBytes: manifest.copiedBytes, files: manifest.files.count)

@@ -20,16 +20,11 @@ import Testing
             fields: [Field("seq", .int(Int64(index)))])
     }
 
-    /// A store with `days` days of records, and a backup of it through the staging folder as logqd does.
+    /// A backup of `store` taken as logqd takes one.
     func backup(
         _ store: LogStore, into repository: BackupRepository, now: Date = Date()
     ) async throws -> BackupManifest {
-        try await store.flush()
-        let staging = store.directory + "/backup-staging"
-        try? FileManager.default.removeItem(atPath: staging)
-        defer { try? FileManager.default.removeItem(atPath: staging) }
-        let segments = try store.linkSegments(into: staging)
-        return try repository.create(.init(stagingDirectory: staging, segments: segments), now: now)
+        try await BackupRepository.Snapshot.taking(of: store) { try repository.create($0, now: now) }
     }
 
     func openStore(_ name: String) throws -> LogStore {

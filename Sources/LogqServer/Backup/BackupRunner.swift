@@ -37,23 +37,17 @@ actor BackupRunner {
         repository = BackupRepository(path: policy.directory)
     }
 
-    /// Flushes the memtable, hard-links the segments into a staging folder (a point-in-time snapshot
-    /// that ingest, merges and retention do not disturb), and writes the backup from it.
+    /// Takes a snapshot of the store (`Snapshot.taking`) and writes the backup from it.
     func backupNow() async throws -> BackupManifest {
         let started = Date()
         do {
-            try await store.flush()
-            let staging = store.directory + "/backup-staging"
-            try? FileManager.default.removeItem(atPath: staging)
-            defer { try? FileManager.default.removeItem(atPath: staging) }
-            let segments = try store.linkSegments(into: staging)
-            let snapshot = BackupRepository.Snapshot(
-                stagingDirectory: staging, segments: segments, configFile: configFile)
             let repository = repository
             let rate = policy.bytesPerSecond.map { Int($0) }
-            // Copying and hashing block a thread for seconds: not one of the cooperative pool's.
-            let manifest = try await Self.onThread { () throws(BackupError) -> BackupManifest in
-                try repository.create(snapshot, bytesPerSecond: rate)
+            let manifest = try await BackupRepository.Snapshot.taking(of: store, configFile: configFile) { snapshot in
+                // Copying and hashing block a thread for seconds: not one of the cooperative pool's.
+                try await Self.onThread { () throws(BackupError) -> BackupManifest in
+                    try repository.create(snapshot, bytesPerSecond: rate)
+                }
             }
             last = LastResult(
                 id: manifest.id, finishedAt: ISO8601DateFormatter().string(from: Date()), ok: true,
