@@ -60,7 +60,7 @@ import Testing
                     #"{"level":"INFO","service":"order","message":"new info \#(round)"}"#,
                     #"{"level":"ERROR","service":"member","message":"other failure \#(round)"}"#,
                 ], server)
-            try eventually(10, "round \(round) on the tail") { shown().last == "new failure \(round)" }
+            try eventually(30, "round \(round) on the tail") { shown().last == "new failure \(round)" }
             print(
                 "live tail: round \(round) shown \(String(format: "%.0f", Date().timeIntervalSince(sent) * 1000)) ms after its ingest"
             )
