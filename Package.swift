@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // SHA-256 of backup files (docs/decisions/0004-swift-crypto-for-backup-checksums.md).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // C libraries, found with pkg-config (the Makefile installs the Debian -dev packages).
@@ -73,11 +74,21 @@ let package = Package(
             dependencies: ["LogqIndex", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSwift
         ),
+        // Alert rules on the ingest stream, correlation into incidents, fault records in SQLite, reports.
+        .target(
+            name: "LogqIncidents",
+            dependencies: [
+                "LogqIndex", "LogqQuery",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
         // The server wiring: configuration, HTTP API, services.
         .target(
             name: "LogqServer",
             dependencies: [
-                "LogqIndex", "LogqQuery", "LogqIngest", "LogqParsers", "LogqBackup",
+                "LogqIndex", "LogqQuery", "LogqIngest", "LogqParsers", "LogqBackup", "LogqIncidents",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "logq",
             dependencies: [
-                "LogqQuery", "LogqCorpus", "LogqIndex", "LogqParsers", "LogqBackup",
+                "LogqQuery", "LogqCorpus", "LogqIndex", "LogqParsers", "LogqBackup", "LogqIncidents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -122,6 +133,9 @@ let package = Package(
         .testTarget(name: "LogqBackupTests", dependencies: ["LogqBackup", "LogqIndex"], swiftSettings: strictSwift),
         .testTarget(
             name: "LogqServerTests", dependencies: ["LogqServer", "LogqIndex", "LogqQuery"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "LogqIncidentsTests", dependencies: ["LogqIncidents", "LogqIndex", "LogqCorpus"],
+            swiftSettings: strictSwift),
         .testTarget(name: "LogqCorpusTests", dependencies: ["LogqCorpus"], swiftSettings: strictSwift),
         .testTarget(name: "IntegrationTests", dependencies: ["LogqCorpus", "CZlib"], swiftSettings: strictSwift),
     ]

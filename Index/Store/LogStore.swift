@@ -28,6 +28,9 @@ public final class LogStore: @unchecked Sendable {
         /// The retention class of each record (a directory name: see `RetentionClassName`); nil puts every
         /// record in `RetentionClassName.default`. Called on the flush thread.
         public var retentionClass: (@Sendable (LogRecord) -> String)?
+        /// Derives fields from each record before it is written (error templates, SQL fingerprints), on the
+        /// appending thread, so that the WAL, the segments and the commit observers all see them.
+        public var enrich: (@Sendable (inout LogRecord) -> Void)?
 
         public init(
             flushRecordCount: Int = 200_000,
@@ -37,9 +40,11 @@ public final class LogStore: @unchecked Sendable {
             mergeFanIn: Int = 4,
             mergeMaxRecords: Int = 2_000_000,
             segment: SegmentWriter.Options = SegmentWriter.Options(),
-            retentionClass: (@Sendable (LogRecord) -> String)? = nil
+            retentionClass: (@Sendable (LogRecord) -> String)? = nil,
+            enrich: (@Sendable (inout LogRecord) -> Void)? = nil
         ) {
             self.retentionClass = retentionClass
+            self.enrich = enrich
             self.mergeFanIn = mergeFanIn
             self.mergeMaxRecords = mergeMaxRecords
             self.flushRecordCount = flushRecordCount
@@ -177,6 +182,10 @@ public final class LogStore: @unchecked Sendable {
     /// Queues `records` for the next WAL frame and returns at once; the ticket completes when they are durable.
     /// Batches enqueued one after another are committed in that order.
     public func enqueue(_ records: [LogRecord]) -> CommitTicket {
+        var records = records
+        if let enrich = options.enrich {
+            for index in records.indices { enrich(&records[index]) }
+        }
         condition.lock()
         defer { condition.unlock() }
         guard !isClosing else { return CommitTicket(failed: StorageError.closed) }

@@ -15,16 +15,31 @@ public struct CorpusGenerator: Sendable {
     private var random: SplitMix64
     private var clock: Int64
     private let meanStep: Int64
+    /// A fault to inject (see `CorpusFault`); nil writes only the platform's everyday noise.
+    public var fault: CorpusFault?
 
     /// `eventsPerSecond` sets how densely the events are spread in time from `start`.
-    public init(seed: UInt64, start: Int64 = CorpusGenerator.defaultStart, eventsPerSecond: Int = 1000) {
+    public init(
+        seed: UInt64, start: Int64 = CorpusGenerator.defaultStart, eventsPerSecond: Int = 1000,
+        fault: CorpusFault? = nil
+    ) {
         random = SplitMix64(seed: seed)
         clock = start
         meanStep = 1_000_000_000 / Int64(max(1, eventsPerSecond))
+        self.fault = fault
     }
+
+    var currentTime: Int64 { clock }
+    mutating func below(_ bound: Int) -> Int { random.below(bound) }
+    mutating func pick<T>(_ choices: [T]) -> T { random.pick(choices) }
+    mutating func randomHex(_ count: Int) -> String { random.hex(count) }
+    mutating func randomDigits(_ count: Int) -> String { random.digits(count) }
 
     public mutating func next() -> CorpusEvent {
         clock += Int64(random.below(Int(2 * meanStep) + 1))
+        if let fault, fault.isActive(at: clock), random.below(100) < fault.intensity {
+            return faultEvent(fault)
+        }
         let roll = random.below(100)
         switch roll {
         case 0..<55: return springBoot()
@@ -149,19 +164,24 @@ public struct CorpusGenerator: Sendable {
     // MARK: nginx
 
     private mutating func nginxAccess() -> CorpusEvent {
-        let status: Int
+        var status: Int
         let roll = random.below(100)
         switch roll {
-        case 0..<82: status = 200
-        case 82..<86: status = random.pick([301, 304])
-        case 86..<92: status = 404
-        case 92..<95: status = 499
+        case 0..<84: status = 200
+        case 84..<88: status = random.pick([301, 304])
+        case 88..<96: status = 404
+        case 96..<99: status = 499
         default: status = random.pick([500, 502, 504])
         }
-        let level = status >= 500 ? "error" : (status >= 400 ? "warn" : "info")
         let target = random.pick(["order/orders", "member/login", "product/list", "inventory/stock", "employee/shifts"])
         let method = random.pick(["GET", "GET", "GET", "POST", "PUT"])
         let path = "/api/\(target)/\(random.digits(5))"
+        if let fault, target.hasPrefix("order/"), fault.isActive(at: clock, after: CorpusFault.gatewayTimeout),
+            random.chance(90)
+        {
+            status = 504
+        }
+        let level = status >= 500 ? "error" : (status >= 400 ? "warn" : "info")
         let requestTime = status == 504 ? 60.0 : Double(random.below(random.chance(5) ? 6000 : 400)) / 1000
         let upstream = status == 499 ? "-" : String(format3: max(0, requestTime - 0.001))
         let agent = random.pick([
@@ -194,6 +214,14 @@ public struct CorpusGenerator: Sendable {
             "UPDATE inventory SET qty = qty - 1 WHERE sku = 'SKU\(random.digits(5))' AND store_id = \(random.digits(3));",
             "SELECT COUNT(*) FROM members WHERE last_login < NOW() - INTERVAL 30 DAY;",
         ])
+        return slowStatement(statement, queryTime: queryTime, lockTime: lockTime, examined: examined, sent: sent)
+    }
+
+    mutating func slowStatement(
+        _ statement: String, queryTime: Double, lockTime: Double, examined: Int? = nil, sent: Int? = nil
+    ) -> CorpusEvent {
+        let examined = examined ?? 1 + random.below(50)
+        let sent = sent ?? random.below(20)
         let client = random.pick(Self.springServices)
         let message = [
             "# Time: \(CorpusTime.rfc3339(clock))",

@@ -1,0 +1,186 @@
+import Foundation
+import LogqIndex
+import LogqQuery
+
+/// Evaluates every rule on the ingest stream, on event time: records go into buckets of their own
+/// timestamp, and a window is evaluated only once the watermark has passed its end, so that files replayed
+/// in any interleaving give the same signals as live arrival.
+///
+/// Not thread-safe: its owner (`IncidentDesk`) serializes calls.
+public final class SignalEngine {
+    public let policy: IncidentPolicy
+    private var rules: [RuleState]
+    private var watermark = Watermark()
+    private var nextEvaluation: Int64?
+    /// Event time of the earliest record seen: a template is "new" only against some history.
+    private var historyStart: Int64?
+    /// Fingerprint → event time it was last seen (for `new_fingerprint`).
+    private var fingerprintsSeen: [String: Int64] = [:]
+    private var signals: [SignalKey: SignalState] = [:]
+    /// Records older than the last evaluated window when they arrived; they still count in later windows.
+    public private(set) var lateRecords = 0
+    /// How long a `new_fingerprint` rule waits for history before it calls anything new.
+    public var learningPeriod: Int64 = 3600 * nanosecondsPerSecond
+
+    public init(policy: IncidentPolicy) {
+        self.policy = policy
+        rules = policy.rules.map { RuleState(rule: $0, step: policy.evaluationStep) }
+    }
+
+    /// Signals firing now, by key.
+    public var firing: [SignalState] { signals.values.filter { $0.phase == .firing }.sorted { $0.key < $1.key } }
+
+    public var currentWatermark: Int64? { nextEvaluation.map { $0 - policy.evaluationStep } }
+
+    /// Takes records as they were committed; `arrival` is wall-clock seconds (the watermark's idle rule).
+    public func ingest(_ records: [LogRecord], arrival: Double) {
+        for record in records {
+            watermark.saw(source: record.source, time: record.timestamp, arrival: arrival)
+            historyStart = min(historyStart ?? record.timestamp, record.timestamp)
+            if nextEvaluation == nil {
+                nextEvaluation = (record.timestamp / policy.evaluationStep + 1) * policy.evaluationStep
+            }
+            if let evaluated = nextEvaluation, record.timestamp < evaluated - policy.evaluationStep {
+                lateRecords += 1
+            }
+            let fingerprint = FieldAccess.value(of: "fingerprint", in: record).text
+            var isNew = false
+            if let fingerprint {
+                let last = fingerprintsSeen[fingerprint]
+                if let historyStart, record.timestamp - historyStart >= learningPeriod {
+                    isNew = last == nil
+                }
+                fingerprintsSeen[fingerprint] = max(last ?? record.timestamp, record.timestamp)
+            }
+            for rule in rules {
+                if case .newFingerprint(let lookback) = rule.rule.kind, let fingerprint, !isNew {
+                    // Seen before, but long enough ago to count as new again.
+                    if let last = fingerprintsSeen[fingerprint], record.timestamp - last > lookback {
+                        rule.add(record, newTemplate: true)
+                        continue
+                    }
+                }
+                rule.add(record, newTemplate: isNew)
+            }
+        }
+    }
+
+    /// Evaluates every window the watermark has passed; returns the signals that started, changed or ended.
+    public func advance(now: Double) -> [SignalState] {
+        guard let limit = watermark.value(now: now, idleAfter: policy.sourceIdleSeconds) else { return [] }
+        var changed: [SignalState] = []
+        let horizon = (rules.map { $0.rule.window + $0.rule.holdFor }.max() ?? 0) + policy.evaluationStep
+        while let time = nextEvaluation, time <= limit {
+            changed += evaluate(at: time)
+            var next = time + policy.evaluationStep
+            // After a long silence, nothing is left in any window: skip to the present.
+            if limit - next > 2 * horizon, rules.allSatisfy({ $0.isQuiet(before: next) }) {
+                next = (limit / policy.evaluationStep) * policy.evaluationStep
+            }
+            nextEvaluation = next
+        }
+        return changed
+    }
+
+    private func evaluate(at time: Int64) -> [SignalState] {
+        var rungs: [SignalKey: [(AlertRule, RuleState.Outcome)]] = [:]
+        for rule in rules {
+            for outcome in rule.evaluate(at: time) {
+                rungs[outcome.key, default: []].append((rule.rule, outcome))
+            }
+        }
+        var updates: [SignalState] = []
+        for (key, outcomes) in rungs.sorted(by: { $0.key < $1.key }) {
+            let firing = outcomes.filter { $0.1.firing }
+            let previous = signals[key]
+            if firing.isEmpty {
+                guard var ended = previous, ended.phase == .firing else { continue }
+                ended.phase = .resolved
+                signals[key] = ended
+                updates.append(ended)
+                continue
+            }
+            let top = firing.max { $0.0.severity < $1.0.severity }!
+            let outcome = top.1
+            var state =
+                previous?.phase == .firing
+                ? previous!
+                : SignalState(
+                    key: key, phase: .firing, severity: top.0.severity, category: top.0.category, rules: [],
+                    summary: "", onset: outcome.onset, firedAt: time, lastActive: time, count: 0, value: 0,
+                    threshold: 0, services: [], traceIDs: [], samples: [], statements: [:], query: "", labels: [:])
+            let before = state
+            state.severity = top.0.severity
+            state.category = top.0.category
+            state.rules = firing.map(\.0.name).sorted()
+            state.onset = min(state.onset, outcome.onset)
+            state.lastActive = time
+            state.count = outcome.episodeCount
+            state.value = outcome.value
+            state.threshold = top.0.above
+            state.services = outcome.services
+            state.traceIDs = outcome.traceIDs
+            state.samples = outcome.samples
+            state.statements = outcome.statements
+            state.query = outcome.query
+            state.labels = top.0.labels
+            state.summary = Self.summary(top.0, outcome)
+            signals[key] = state
+            // Every evaluation refreshes counts; only report what a person would want to know of.
+            if before.phase != .firing || before.severity != state.severity || before.rules != state.rules
+                || previous == nil || Self.grewNotably(before.count, state.count)
+            {
+                updates.append(state)
+            }
+        }
+        signals = signals.filter { $0.value.phase == .firing || time - $0.value.lastActive < policy.correlationWindow }
+        return updates
+    }
+
+    private static func grewNotably(_ before: Int, _ after: Int) -> Bool { after >= max(before * 2, before + 10) }
+
+    private static func summary(_ rule: AlertRule, _ outcome: RuleState.Outcome) -> String {
+        let subject = outcome.key.labels.isEmpty ? rule.queryText : outcome.key.labels.joined(separator: " ")
+        func figure(_ value: Double) -> String {
+            value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3g", value)
+        }
+        switch rule.kind {
+        case .threshold:
+            return
+                "\(figure(outcome.value)) records of \(subject) in \(DurationText.format(rule.window)) (above \(figure(rule.above)))"
+        case .ratio(_, let ofText, _):
+            return
+                "\(String(format: "%.1f", outcome.value * 100))% of \(ofText) match \(rule.queryText) (above \(String(format: "%.1f", rule.above * 100))%)"
+        case .quantile(let field, let quantile, _):
+            return
+                "p\(Int((quantile * 100).rounded())) of \(field) is \(figure(outcome.value)) for \(subject) (above \(figure(rule.above)))"
+        case .absent:
+            return "no records from \(subject) for \(DurationText.format(rule.window))"
+        case .newFingerprint:
+            return "a new error template from \(subject)"
+        case .slowQuery(let minimum):
+            return
+                "\(figure(outcome.value)) statements on \(subject) took \(figure(minimum)) s or more in \(DurationText.format(rule.window))"
+        }
+    }
+}
+
+extension TableValue {
+    var text: String? {
+        switch self {
+        case .string(let text): return text
+        case .number(let number): return number.description
+        case .null: return nil
+        }
+    }
+}
+
+enum DurationText {
+    static func format(_ nanoseconds: Int64) -> String {
+        let seconds = nanoseconds / nanosecondsPerSecond
+        if seconds % 86400 == 0 { return "\(seconds / 86400)d" }
+        if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+}

@@ -1,0 +1,41 @@
+import LogqIndex
+import LogqQuery
+import Synchronization
+
+/// Fields derived from each record before it is stored: `fingerprint` (the message's template, see
+/// `TemplateMiner`), and for MySQL slow-log entries `sql_fingerprint` and `table`, and for HikariCP pool
+/// statistics `db_pool_usage` (percent of the pool in use).
+public final class RecordEnricher: Sendable {
+    private let miner = Mutex(TemplateMiner())
+
+    public init() {}
+
+    public func enrich(_ record: inout LogRecord) {
+        if record.field(named: "fingerprint") == nil {
+            let fingerprint = miner.withLock { $0.fingerprint(of: record.message) }
+            record.fields.append(Field("fingerprint", .string(fingerprint)))
+        }
+        if record.field(named: "query_time") != nil, record.field(named: "sql_fingerprint") == nil,
+            let statement = SQLFingerprint.statement(inSlowLogEntry: record.message)
+        {
+            let normalized = SQLFingerprint.normalize(statement)
+            record.fields.append(Field("sql_fingerprint", .string(normalized)))
+            if let table = SQLFingerprint.table(of: normalized), record.field(named: "table") == nil {
+                record.fields.append(Field("table", .string(table)))
+            }
+        }
+        if let usage = Self.poolUsage(record.message), record.field(named: "db_pool_usage") == nil {
+            record.fields.append(Field("db_pool_usage", .double(usage)))
+        }
+    }
+
+    /// `… Pool stats (total=10, active=9, idle=1, waiting=3)` → 90.
+    static func poolUsage(_ message: String) -> Double? {
+        guard let start = message.range(of: "Pool stats (total=") else { return nil }
+        let rest = message[start.upperBound...]
+        let total = Double(rest.prefix { $0.isNumber })
+        guard let total, total > 0, let active = rest.range(of: "active=") else { return nil }
+        guard let used = Double(rest[active.upperBound...].prefix { $0.isNumber }) else { return nil }
+        return (used / total * 1000).rounded() / 10
+    }
+}
