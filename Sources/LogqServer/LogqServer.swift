@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import LogqIncidents
 import LogqIndex
 import LogqIngest
 import LogqParsers
@@ -22,8 +23,20 @@ public struct LogqServer {
     }
 
     public func run() async throws {
+        let enricher = RecordEnricher()
         let store = try LogStore(
-            directory: configuration.dataDirectory, options: configuration.storeOptions, logger: logger)
+            directory: configuration.dataDirectory, options: configuration.storeOptions(enricher: enricher),
+            logger: logger)
+        let incidentDatabase: IncidentDatabase
+        do {
+            incidentDatabase = try IncidentDatabase(path: configuration.dataDirectory + "/incidents.sqlite")
+        } catch {
+            throw ServerStartError(
+                "the incident database \(configuration.dataDirectory)/incidents.sqlite cannot be opened (\(error)); "
+                    + "check its permissions, or restore it from a backup")
+        }
+        let desk = IncidentDesk(policy: configuration.incidents, database: incidentDatabase)
+        let notifier = Notifier(policy: configuration.notifications, desk: desk)
         var listeners: Set<ReadinessReporter.Listener> = [.http, .tcp]
         if configuration.syslogAddress != nil { listeners.insert(.syslogTCP) }
         if configuration.syslogUDPAddress != nil { listeners.insert(.syslogUDP) }
@@ -54,6 +67,7 @@ public struct LogqServer {
         }
         MaintenanceAPI(backups: backups, retention: retention).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)
+        IncidentAPI(desk: desk).register(on: router)
         let http = Application(
             router: router,
             configuration: .init(
@@ -78,6 +92,7 @@ public struct LogqServer {
         // Stopped in reverse order: live tails end before the HTTP server waits for open responses.
         var services: [any Service] = [
             StoreService(store: store), tcp, http, tails, RetentionService(enforcer: retention),
+            IncidentService(store: store, desk: desk, notifier: notifier, logger: logger),
         ]
         if let backups, let policy = configuration.backup {
             let zone = TimeZone(identifier: policy.timeZone ?? configuration.timeZone) ?? TimeZone(identifier: "UTC")!

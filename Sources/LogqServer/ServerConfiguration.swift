@@ -1,4 +1,5 @@
 import Foundation
+import LogqIncidents
 import LogqIndex
 import LogqParsers
 import Yams
@@ -35,12 +36,16 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var retention = RetentionPolicy()
     /// `backup:`; nil when no backup folder is configured.
     public var backup: BackupPolicy?
+    /// `incidents:`: alert rules, correlation, topology (the shipped policy unless configured).
+    public var incidents = IncidentPolicy.defaults
+    /// `incidents.notifications:`: channels and the repeat policy.
+    public var notifications = NotificationPolicy()
     /// The file this configuration was read from: backups keep a copy.
     public var configFile: String?
 
     public init() {}
 
-    var storeOptions: LogStore.Options {
+    func storeOptions(enricher: RecordEnricher) -> LogStore.Options {
         let retention = retention
         var classify: (@Sendable (LogRecord) -> String)?
         if !retention.rules.isEmpty {
@@ -50,7 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             flushRecordCount: flushRecordCount,
             flushAge: .seconds(flushAgeSeconds),
             segment: SegmentWriter.Options(codec: compression, zstdLevel: zstdLevel),
-            retentionClass: classify
+            retentionClass: classify,
+            enrich: { enricher.enrich(&$0) }
         )
     }
 }
@@ -195,6 +201,17 @@ extension ServerConfiguration {
                     continue
                 }
                 configuration.apply(store: section, problems: &problems)
+            case "incidents":
+                guard let section = value as? [String: Any] else {
+                    problems.append("incidents: must be a mapping (rules:, topology:, …)")
+                    continue
+                }
+                do {
+                    configuration.incidents = try IncidentPolicy.parse(section: section)
+                    configuration.notifications = try NotificationPolicy.parse(section: section["notifications"])
+                } catch {
+                    problems.append(contentsOf: error.problems)
+                }
             case "retention", "backup":
                 guard let section = value as? [String: Any] else {
                     problems.append("\(key): must be a mapping")
@@ -208,7 +225,7 @@ extension ServerConfiguration {
             default:
                 problems.append(
                     "\(key): unknown key (known: data, http, tcp, syslog, beats, limits, inputs, store, parsers, "
-                        + "retention, backup)")
+                        + "retention, backup, incidents)")
             }
         }
         if problems.isEmpty {
@@ -323,4 +340,11 @@ extension ServerConfiguration {
             }
         }
     }
+}
+
+/// Something the server needs at start-up is unusable; the message says what to do.
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) { self.description = description }
 }

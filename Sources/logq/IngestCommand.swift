@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LogqIncidents
 import LogqIndex
 import LogqParsers
 import LogqQuery
@@ -51,7 +52,10 @@ struct IngestCommand: AsyncParsableCommand {
         do {
             var logger = Logger(label: "logq-ingest")
             logger.logLevel = .warning
-            store = try data.map { try LogStore(directory: $0, logger: logger) }
+            let enricher = RecordEnricher()
+            store = try data.map {
+                try LogStore(directory: $0, options: LogStore.Options(enrich: { enricher.enrich(&$0) }), logger: logger)
+            }
         } catch {
             printError("cannot open the data directory: \(error)")
             throw ExitCode(1)

@@ -9,7 +9,7 @@ struct Logq: AsyncParsableCommand {
             "logq 'level:error service:order' prints matching records, newest first. LOGQ_URL points at the server.",
         subcommands: [
             SearchCommand.self, IngestCommand.self, GenerateCommand.self, FsckCommand.self, PatternsCommand.self,
-            RetentionCommand.self, BackupCommand.self,
+            RetentionCommand.self, BackupCommand.self, IncidentCommand.self, AlertsCommand.self,
         ],
         defaultSubcommand: SearchCommand.self
     )

@@ -6,7 +6,10 @@ import Synchronization
 
 /// A wall clock the test moves by hand.
 final class ManualClock: Sendable {
-    private let nanoseconds = Mutex<Int64>(1_800_000_000 * 1_000_000_000)
+    private let nanoseconds: Mutex<Int64>
+
+    /// Starts where the generated corpus starts, so that live and replayed time agree.
+    init(start: Int64 = CorpusGenerator.defaultStart) { nanoseconds = Mutex(start) }
 
     var now: Int64 { nanoseconds.withLock { $0 } }
     func advance(seconds: Double) { nanoseconds.withLock { $0 += Int64(seconds * 1e9) } }
@@ -51,7 +54,7 @@ func replay(
         updates += try await desk.tick()
         index += batch
     }
-    // Every source falls quiet: the watermark reaches the newest record.
+    // Every source falls quiet: the watermark reaches the newest record (the clock is still far behind it).
     clock.advance(seconds: 60)
     updates += try await desk.tick()
     return updates

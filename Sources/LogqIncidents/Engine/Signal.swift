@@ -60,4 +60,30 @@ public struct SignalState: Sendable, Codable, Equatable {
     /// The `logq` query that shows the matching records (with `--from/--to` of the incident).
     public var query: String
     public var labels: [String: String]
+
+    public init(
+        key: SignalKey, phase: Phase, severity: Severity, category: FaultCategory, rules: [String], summary: String,
+        onset: Int64, firedAt: Int64, lastActive: Int64, count: Int, value: Double, threshold: Double,
+        services: [String], traceIDs: [String], samples: [EvidenceLine], statements: [String: Int], query: String,
+        labels: [String: String]
+    ) {
+        self.key = key
+        self.phase = phase
+        self.severity = severity
+        self.category = category
+        self.rules = rules
+        self.summary = summary
+        self.onset = onset
+        self.firedAt = firedAt
+        self.lastActive = lastActive
+        self.count = count
+        self.value = value
+        self.threshold = threshold
+        self.services = services
+        self.traceIDs = traceIDs
+        self.samples = samples
+        self.statements = statements
+        self.query = query
+        self.labels = labels
+    }
 }

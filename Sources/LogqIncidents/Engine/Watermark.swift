@@ -1,6 +1,7 @@
 /// How far event time has surely advanced: the least of each active source's newest record. A source that
-/// has sent nothing for a while (a file read to its end, a quiet host) stops holding it back; when every
-/// source is quiet, the newest record of all is the watermark.
+/// has sent nothing for a while (a file read to its end, a quiet host) stops holding it back. When every
+/// source is quiet, event time moves with the wall clock (less the idle time), so that a window with
+/// nothing after it is still evaluated, and a service that stopped logging is noticed.
 struct Watermark {
     private var sources: [String: (newest: Int64, arrival: Double)] = [:]
 
@@ -12,7 +13,10 @@ struct Watermark {
     func value(now: Double, idleAfter: Double) -> Int64? {
         guard !sources.isEmpty else { return nil }
         let active = sources.values.filter { now - $0.arrival < idleAfter }
-        if active.isEmpty { return sources.values.map(\.newest).max() }
+        if active.isEmpty {
+            let newest = sources.values.map(\.newest).max()!
+            return max(newest, Int64((now - idleAfter) * 1e9))
+        }
         return active.map(\.newest).min()
     }
 }

@@ -26,8 +26,8 @@ public actor IncidentDesk {
     private let database: IncidentDatabase
     private let clock: @Sendable () -> Int64
     private var groups: [AlertGroup] = []
-    /// Incident ids by the signals they hold, for reopening within the grace period.
-    private var listeners: [@Sendable (IncidentChange) -> Void] = []
+    /// Changes the notifier has not taken yet (`takeChanges`), in order.
+    private var changes: [IncidentChange] = []
 
     /// What the notifier is told.
     public struct IncidentChange: Sendable {
@@ -48,8 +48,10 @@ public actor IncidentDesk {
         self.clock = clock
     }
 
-    public func onChange(_ listener: @escaping @Sendable (IncidentChange) -> Void) {
-        listeners.append(listener)
+    /// What changed since the last call, oldest first: the notifier's queue.
+    public func takeChanges() -> [IncidentChange] {
+        defer { changes = [] }
+        return changes
     }
 
     public func ingest(_ records: [LogRecord]) {
@@ -330,6 +332,6 @@ public actor IncidentDesk {
     }
 
     private func notify(_ kind: IncidentChange.Kind, _ incident: Incident) {
-        for listener in listeners { listener(IncidentChange(kind: kind, incident: incident)) }
+        changes.append(IncidentChange(kind: kind, incident: incident))
     }
 }

@@ -1,0 +1,137 @@
+import LogqQuery
+
+/// `incidents.notifications:`: where notices go and how often they repeat until someone acknowledges.
+public struct NotificationPolicy: Sendable, Equatable {
+    public enum Shape: String, Sendable, Equatable, CaseIterable {
+        /// `{"event":…,"incident":{…}}`
+        case webhook
+        /// WeCom (企业微信) group robot: `{"msgtype":"markdown","markdown":{"content":…}}`
+        case wecom
+        /// DingTalk group robot: `{"msgtype":"markdown","markdown":{"title":…,"text":…}}`
+        case dingtalk
+        /// Slack incoming webhook: `{"text":…}`
+        case slack
+    }
+
+    public struct Channel: Sendable, Equatable {
+        public var name: String
+        public var shape: Shape
+        /// Kept out of every log and timeline entry: robot URLs carry their access token.
+        public var url: String
+        /// Who reads it: `ops`, `tech_lead`, or any name a route uses.
+        public var audience: String
+
+        public init(name: String, shape: Shape, url: String, audience: String) {
+            self.name = name
+            self.shape = shape
+            self.url = url
+            self.audience = audience
+        }
+    }
+
+    public struct Route: Sendable, Equatable {
+        public var audiences: [String]
+        /// Nanoseconds between repeats until acknowledged; nil notifies once.
+        public var repeatEvery: Int64?
+    }
+
+    public var channels: [Channel] = []
+    /// The policy: critical at once to ops and the tech lead, again every 5 min until acknowledged; warning
+    /// at once to ops, every 15 min; info once, to ops.
+    public var routes: [Severity: Route] = [
+        .critical: Route(audiences: ["ops", "tech_lead"], repeatEvery: 5 * 60 * nanosecondsPerSecond),
+        .warning: Route(audiences: ["ops"], repeatEvery: 15 * 60 * nanosecondsPerSecond),
+        .info: Route(audiences: ["ops"], repeatEvery: nil),
+    ]
+    /// Attempts per notice when a channel fails, waiting `retryBackoff` × 2ⁿ between them.
+    public var attempts = 4
+    public var retryBackoff: Int64 = 2 * nanosecondsPerSecond
+    /// Seconds a channel may take to answer.
+    public var timeoutSeconds: Double = 10
+
+    public init() {}
+
+    public static func parse(section value: Any?) throws(IncidentPolicyError) -> NotificationPolicy {
+        var policy = NotificationPolicy()
+        guard let value else { return policy }
+        guard let section = value as? [String: Any] else {
+            throw IncidentPolicyError(problems: [
+                "incidents.notifications: must be a mapping with channels: and routes:"
+            ])
+        }
+        var problems: [String] = []
+        for (key, value) in section {
+            switch key {
+            case "channels":
+                guard let list = value as? [[String: Any]] else {
+                    problems.append("incidents.notifications.channels: must be a list of {name, type, url, audience}")
+                    continue
+                }
+                for (index, entry) in list.enumerated() {
+                    let at = "incidents.notifications.channels[\(index)]"
+                    guard let name = entry["name"] as? String, let url = entry["url"] as? String,
+                        url.hasPrefix("http://") || url.hasPrefix("https://")
+                    else {
+                        problems.append("\(at): needs name: and url: (http:// or https://)")
+                        continue
+                    }
+                    let typeName = entry["type"] as? String ?? "webhook"
+                    guard let shape = Shape(rawValue: typeName) else {
+                        problems.append(
+                            "\(at).type: '\(typeName)' is not one of "
+                                + Shape.allCases.map(\.rawValue).joined(separator: ", "))
+                        continue
+                    }
+                    policy.channels.append(
+                        Channel(name: name, shape: shape, url: url, audience: entry["audience"] as? String ?? "ops"))
+                }
+            case "routes":
+                guard let map = value as? [String: Any] else {
+                    problems.append("incidents.notifications.routes: must map a severity to {to: [...], repeat: 5m}")
+                    continue
+                }
+                for (name, entry) in map {
+                    guard let severity = Severity(rawValue: name), let entry = entry as? [String: Any],
+                        let audiences = entry["to"] as? [String]
+                    else {
+                        problems.append("incidents.notifications.routes.\(name): a severity with to: [audiences]")
+                        continue
+                    }
+                    var every: Int64?
+                    if let text = entry["repeat"] as? String, text != "never" {
+                        guard let nanoseconds = Quantities.nanoseconds(text), nanoseconds > 0 else {
+                            problems.append("incidents.notifications.routes.\(name).repeat: a duration or never")
+                            continue
+                        }
+                        every = nanoseconds
+                    }
+                    policy.routes[severity] = Route(audiences: audiences, repeatEvery: every)
+                }
+            case "attempts":
+                guard let number = value as? Int, number >= 1 else {
+                    problems.append("incidents.notifications.attempts: a number of 1 or more")
+                    continue
+                }
+                policy.attempts = number
+            case "retry_backoff":
+                guard let text = value as? String, let nanoseconds = Quantities.nanoseconds(text) else {
+                    problems.append("incidents.notifications.retry_backoff: a duration such as 2s")
+                    continue
+                }
+                policy.retryBackoff = nanoseconds
+            case "timeout":
+                guard let text = value as? String, let seconds = Quantities.seconds(text) else {
+                    problems.append("incidents.notifications.timeout: a duration such as 10s")
+                    continue
+                }
+                policy.timeoutSeconds = seconds
+            default:
+                problems.append(
+                    "incidents.notifications.\(key): unknown key (known: channels, routes, attempts, retry_backoff, timeout)"
+                )
+            }
+        }
+        guard problems.isEmpty else { throw IncidentPolicyError(problems: problems.sorted()) }
+        return policy
+    }
+}
