@@ -69,11 +69,17 @@ public enum AlertmanagerWebhook {
             labels: alert.labels)
     }
 
+    /// Nanoseconds since the epoch, or nil; Alertmanager writes the zero time `0001-01-01T00:00:00Z` for an
+    /// alert with no end, which no Int64 of nanoseconds can hold.
     private static func time(_ text: String) -> Int64? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1e9) }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970 * 1e9) }
+        var date = formatter.date(from: text)
+        if date == nil {
+            formatter.formatOptions = [.withInternetDateTime]
+            date = formatter.date(from: text)
+        }
+        guard let seconds = date?.timeIntervalSince1970, seconds > 0, seconds < 9_000_000_000 else { return nil }
+        return Int64(seconds * 1e9)
     }
 }
