@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "logq-bench",
             dependencies: [
-                "LogqCorpus", "LogqIndex", "LogqParsers", "LogqIngest", "LogqBackup",
+                "LogqCorpus", "LogqIndex", "LogqParsers", "LogqIngest", "LogqBackup", "LogqIncidents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

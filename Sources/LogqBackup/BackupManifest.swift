@@ -12,6 +12,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
             case segment
             /// The server's configuration file, restored beside the data (not into it).
             case config
+            /// A database of the data directory (the incident records), copied with SQLite's online backup
+            /// while the server runs, restored under its path.
+            case database
         }
         /// Relative to the data directory for segments; the file's name for the configuration.
         public var path: String

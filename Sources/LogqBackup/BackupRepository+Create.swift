@@ -8,11 +8,16 @@ extension BackupRepository {
         public var stagingDirectory: String
         public var segments: [SegmentSummary]
         public var configFile: String?
+        /// Databases written into the staging folder, by their path relative to it and to the data directory.
+        public var databases: [String]
 
-        public init(stagingDirectory: String, segments: [SegmentSummary], configFile: String? = nil) {
+        public init(
+            stagingDirectory: String, segments: [SegmentSummary], configFile: String? = nil, databases: [String] = []
+        ) {
             self.stagingDirectory = stagingDirectory
             self.segments = segments
             self.configFile = configFile
+            self.databases = databases
         }
     }
 
@@ -75,6 +80,9 @@ extension BackupRepository {
                     continue
                 }
                 try store(snapshot.stagingDirectory + "/" + summary.path, as: summary.path, kind: .segment)
+            }
+            for database in snapshot.databases {
+                try store(snapshot.stagingDirectory + "/" + database, as: database, kind: .database)
             }
             if let configFile = snapshot.configFile {
                 try store(configFile, as: (configFile as NSString).lastPathComponent, kind: .config)

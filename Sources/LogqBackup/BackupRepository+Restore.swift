@@ -9,6 +9,8 @@ extension BackupRepository {
         public var bytes: Int
         /// Where the backed-up configuration file was written (beside the data, never over a live one).
         public var configFile: String?
+        /// Databases restored into the data directory (the incident records).
+        public var databases: [String] = []
     }
 
     /// Restores backup `id` into `directory`, which must be missing or empty; every file is checked
@@ -28,8 +30,8 @@ extension BackupRepository {
             var report = RestoreReport(id: id, segments: 0, records: manifest.recordCount, bytes: 0)
             for file in manifest.files {
                 let target =
-                    file.kind == .segment
-                    ? directory + "/" + file.path : directory + "/restored-config/" + file.path
+                    file.kind == .config
+                    ? directory + "/restored-config/" + file.path : directory + "/" + file.path
                 guard !file.path.contains(".."), !file.path.hasPrefix("/") else {
                     throw .damaged(id: id, problems: ["\(file.path): a path outside the data directory"])
                 }
@@ -41,7 +43,11 @@ extension BackupRepository {
                         id: id, problems: ["\(file.path): the object's content does not match its SHA-256"])
                 }
                 report.bytes += copied.size
-                if file.kind == .segment { report.segments += 1 } else { report.configFile = target }
+                switch file.kind {
+                case .segment: report.segments += 1
+                case .config: report.configFile = target
+                case .database: report.databases.append(file.path)
+                }
             }
             do {
                 try LogStore.writeRestoredManifest(directory: directory, segments: manifest.segments)

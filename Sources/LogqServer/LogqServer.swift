@@ -29,7 +29,8 @@ public struct LogqServer {
             logger: logger)
         let incidentDatabase: IncidentDatabase
         do {
-            incidentDatabase = try IncidentDatabase(path: configuration.dataDirectory + "/incidents.sqlite")
+            incidentDatabase = try IncidentDatabase(
+                path: configuration.dataDirectory + "/" + IncidentDatabase.fileName)
         } catch {
             throw ServerStartError(
                 "the incident database \(configuration.dataDirectory)/incidents.sqlite cannot be opened (\(error)); "
@@ -63,9 +64,33 @@ public struct LogqServer {
             store: store, policy: configuration.retention, logger: logger, metrics: metrics)
         let backups = configuration.backup.map {
             BackupRunner(
-                store: store, policy: $0, configFile: configuration.configFile, logger: logger, metrics: metrics)
+                store: store, policy: $0, configFile: configuration.configFile, logger: logger, metrics: metrics,
+                incidents: incidentDatabase)
         }
         MaintenanceAPI(backups: backups, retention: retention).register(on: router)
+        ReportAPI(
+            desk: desk, store: store,
+            operations: {
+                var lines = [String]()
+                if let backups {
+                    let status = await backups.status
+                    let last = status.last.map {
+                        "last backup \($0.id ?? "-") at \($0.finishedAt): \($0.error ?? "ok")"
+                    }
+                    lines.append(last ?? "no backup taken yet")
+                    lines.append(
+                        "backup failures \(status.failures), missed \(status.missed), last verify \(status.lastVerify ?? "never")"
+                    )
+                }
+                let classes = retention.report()["classes"] as? [[String: Any]] ?? []
+                for entry in classes {
+                    lines.append(
+                        "retention class \(entry["class"] as? String ?? "?"): \(entry["segments"] as? Int ?? 0) segments, "
+                            + "\(entry["records"] as? Int ?? 0) records")
+                }
+                return lines
+            }
+        ).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)
         IncidentAPI(desk: desk).register(on: router)
         let http = Application(

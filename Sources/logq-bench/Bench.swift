@@ -63,6 +63,12 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "The peers script.")
     var peersScript = "bench/peers.py"
 
+    @Option(help: "The Loghub-2k samples (public test data, read in place).")
+    var loghub = "../shared/loghub"
+
+    @Flag(help: "Measure error-template grouping alone and stop.")
+    var fingerprintsOnly = false
+
     mutating func run() async throws {
         try? FileManager.default.removeItem(atPath: work)
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -75,12 +81,19 @@ struct Bench: AsyncParsableCommand {
             try await measureTailing(megabytes: tailMegabytes, jsonLinesPerSecond: 0)
             return
         }
+        if fingerprintsOnly {
+            try FingerprintFigures.measure(loghub: loghub, python: peersPython, script: "bench/drain3_peer.py")?.print()
+            return
+        }
         if backupOnly {
             try await BackupFigures.measure(lines: backupLines, seed: seed, work: work).print()
             return
         }
         let parsing = storeOnly ? nil : try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
         parsing?.print()
+        if !storeOnly {
+            try FingerprintFigures.measure(loghub: loghub, python: peersPython, script: "bench/drain3_peer.py")?.print()
+        }
         if parsersOnly { return }
 
         let corpus = generateCorpus()

@@ -123,6 +123,7 @@ struct BackupCommand: ParsableCommand {
                 "restored \(report.id) into \(to): \(report.segments) segments, \(report.records) records, "
                     + ByteText.format(report.bytes))
             if let config = report.configFile { print("its configuration file is at \(config)") }
+            for database in report.databases { print("restored \(database) (the incident records)") }
         }
     }
 

@@ -96,6 +96,39 @@ import Glibc
         }
     }
 
+    @Test func backupsCarryTheIncidentRecordsAndRestoreThem() throws {
+        let directory = temporaryPath("incident-backup")
+        let backups = directory + "-backups"
+        let config = directory + ".yaml"
+        try "backup:\n  dir: \(backups)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let server = ServerProcess(dataDirectory: directory)
+        try server.start(extraArguments: ["--config", config])
+        defer { server.stop(signal: SIGKILL) }
+        let now = ISO8601DateFormatter().string(from: Date())
+        let alert = """
+            {"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"DiskFull",
+             "instance":"db-01:9100","severity":"critical"},"startsAt":"\(now)","endsAt":"0001-01-01T00:00:00Z"}]}
+            """
+        let posted = try httpPost(server.baseURL + "/api/v1/alertmanager", body: alert, contentType: "application/json")
+        #expect(posted.status == 200, "\(posted.body)")
+        try eventually(30, "the incident") { try !Self.incidents(server).isEmpty }
+        #expect(try runLogq(["incident", "ack", "1", "--by", "dana"], url: server.baseURL).status == 0)
+        let taken = try runLogq(["backup", "now"], url: server.baseURL)
+        #expect(taken.status == 0, "\(taken.stderr) \(server.serverLog().suffix(2000))")
+        let listed = try runLogq(["backup", "list", "--dir", backups], url: nil)
+        let id = try #require(listed.stdout.split(separator: "\n").dropFirst().first?.split(separator: " ").first)
+        let restoredDirectory = directory + "-restored"
+        let restored = try runLogq(
+            ["backup", "restore", "--dir", backups, String(id), "--to", restoredDirectory], url: nil)
+        #expect(restored.stdout.contains("restored incidents.sqlite"), "\(restored.stdout)\(restored.stderr)")
+        let row = try run(
+            "/usr/bin/sqlite3",
+            [restoredDirectory + "/incidents.sqlite", "SELECT title, status, acknowledged_by FROM incident"])
+        #expect(
+            row.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "alertmanager:DiskFull on db-01:9100|acknowledged|dana")
+    }
+
     static func incidents(_ server: ServerProcess) throws -> [[String: Any]] {
         let result = try runLogq(["incident", "list", "-o", "json"], url: server.baseURL)
         guard result.status == 0 else { throw TestFailure("logq incident list failed: \(result.stderr)") }

@@ -115,3 +115,16 @@ import Testing
         #expect(IncidentPolicy.defaults.rules.count == 12)
     }
 }
+
+@Suite struct PolicyDefaultsTests {
+    @Test func aSectionReplacesOnlyTheKeysItHas() throws {
+        let policy = try IncidentPolicy.parse(yaml: "incidents:\n  source_idle: 2s\n")
+        #expect(policy.sourceIdleSeconds == 2)
+        #expect(policy.topology == IncidentPolicy.defaults.topology && !policy.topology.isEmpty)
+        #expect(policy.rules == IncidentPolicy.defaults.rules)
+        let replaced = try IncidentPolicy.parse(yaml: "topology: { a: [b] }\n")
+        #expect(replaced.topology == ["a": ["b"]])
+        #expect(replaced.relatedServices(of: "b") == ["a", "b"])
+        #expect(replaced.depth(of: "b") == 1 && replaced.depth(of: "a") == 0)
+    }
+}

@@ -6,6 +6,8 @@ import GRDB
 public final class IncidentDatabase: Sendable {
     private let queue: DatabaseQueue
     public let path: String
+    /// Its name in the data directory (and in backups).
+    public static let fileName = "incidents.sqlite"
 
     public init(path: String) throws {
         self.path = path

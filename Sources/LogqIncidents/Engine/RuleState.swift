@@ -74,31 +74,40 @@ final class RuleState {
             }
             keys[values] = KeyState(firstSeen: record.timestamp, lastSeen: record.timestamp)
         }
+        let isAbsentRule: Bool
+        if case .absent = rule.kind { isAbsentRule = true } else { isAbsentRule = false }
+        let counted = matches || isAbsentRule
+        let kind = rule.kind
         let bucket = record.timestamp / step
-        keys[values]!.firstSeen = min(keys[values]!.firstSeen, record.timestamp)
-        keys[values]!.lastSeen = max(keys[values]!.lastSeen, record.timestamp)
-        let counted = matches || { if case .absent = rule.kind { return true } else { return false } }()
-        keys[values]!.buckets.update(bucket: bucket) { stats in
-            if counted { stats.count += 1 }
-            if inDenominator { stats.denominator += 1 }
-            if let value { stats.bins[ValueBins.bin(value), default: 0] += 1 }
-        }
-        guard counted else { return }
-        keys[values]!.services[record.service, default: 0] += 1
-        if let trace = Self.traceID(of: record), !keys[values]!.traceIDs.contains(trace) {
-            keys[values]!.traceIDs.append(trace)
-            if keys[values]!.traceIDs.count > 50 { keys[values]!.traceIDs.removeFirst() }
-        }
-        let line = EvidenceLine(
-            timestamp: record.timestamp, service: record.service, text: Self.firstLine(of: record.message))
-        if keys[values]!.samples.count < 3 || !keys[values]!.firing {
-            keys[values]!.samples.append(line)
-            if keys[values]!.samples.count > 3 { keys[values]!.samples.removeFirst() }
-        }
-        if case .slowQuery = rule.kind, let statement = FieldAccess.value(of: "sql_fingerprint", in: record).text {
-            keys[values]!.statements[statement, default: 0] += 1
+        // One lookup: every change to the key's state goes through this access.
+        Self.modify(&keys[values]!) { state in
+            state.firstSeen = min(state.firstSeen, record.timestamp)
+            state.lastSeen = max(state.lastSeen, record.timestamp)
+            state.buckets.update(bucket: bucket) { stats in
+                if counted { stats.count += 1 }
+                if inDenominator { stats.denominator += 1 }
+                if let value { stats.bins[ValueBins.bin(value), default: 0] += 1 }
+            }
+            // An absent rule counts every record of its keys; what they say is no evidence of silence.
+            guard matches, !isAbsentRule else { return }
+            state.services[record.service, default: 0] += 1
+            if let trace = Self.traceID(of: record) {
+                state.traceIDs.append(trace)
+                if state.traceIDs.count > 64 { state.traceIDs.removeFirst(16) }
+            }
+            // Messages are kept whole (a reference, no copy) and cut to their first line when shown.
+            if state.samples.count < 3 || !state.firing {
+                state.samples.append(
+                    EvidenceLine(timestamp: record.timestamp, service: record.service, text: record.message))
+                if state.samples.count > 3 { state.samples.removeFirst() }
+            }
+            if case .slowQuery = kind, let statement = FieldAccess.value(of: "sql_fingerprint", in: record).text {
+                state.statements[statement, default: 0] += 1
+            }
         }
     }
+
+    private static func modify(_ state: inout KeyState, _ body: (inout KeyState) -> Void) { body(&state) }
 
     /// Whether no key holds anything at or after `time` minus the longest reach, so evaluations may skip.
     func isQuiet(before time: Int64) -> Bool {
@@ -176,7 +185,11 @@ final class RuleState {
             onset: state.onset ?? state.firstSeen, value: value, episodeCount: state.episodeCount,
             services: state.services.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.map(\.key)
                 .filter { !$0.isEmpty },
-            traceIDs: state.traceIDs, samples: state.samples, statements: state.statements, query: query)
+            traceIDs: Self.distinctNewest(state.traceIDs, 50),
+            samples: state.samples.map {
+                EvidenceLine(timestamp: $0.timestamp, service: $0.service, text: Self.firstLine(of: $0.text))
+            },
+            statements: state.statements, query: query)
     }
 
     private static func number(_ value: Double) -> String {
@@ -189,14 +202,32 @@ final class RuleState {
     }
 
     static func traceID(of record: LogRecord) -> String? {
-        for name in ["traceId", "trace_id", "trace.id", "traceID"] {
-            if let text = FieldAccess.value(of: name, in: record).text, !text.isEmpty { return text }
+        for field in record.fields {
+            switch field.name {
+            case "traceId", "trace_id", "trace.id", "traceID":
+                if case .string(let text) = field.value, !text.isEmpty { return text }
+            default: continue
+            }
         }
         return nil
     }
 
+    /// The last `limit` distinct values, newest last.
+    static func distinctNewest(_ values: [String], _ limit: Int) -> [String] {
+        var seen: Set<String> = []
+        var kept: [String] = []
+        for value in values.reversed() where seen.insert(value).inserted {
+            kept.append(value)
+            if kept.count == limit { break }
+        }
+        return kept.reversed()
+    }
+
     static func firstLine(of message: String) -> String {
-        let line = message.prefix { $0 != "\n" }
-        return line.count > 300 ? String(line.prefix(300)) + "…" : String(line)
+        let bytes = message.utf8
+        let end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+        var line = Substring(message[..<end])
+        if line.hasSuffix("\r") { line = line.dropLast() }
+        return line.utf8.count > 300 ? String(line.prefix(300)) + "…" : String(line)
     }
 }

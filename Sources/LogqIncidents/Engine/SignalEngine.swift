@@ -66,8 +66,11 @@ public final class SignalEngine {
     }
 
     /// Evaluates every window the watermark has passed; returns the signals that started, changed or ended.
-    public func advance(now: Double) -> [SignalState] {
-        guard let limit = watermark.value(now: now, idleAfter: policy.sourceIdleSeconds) else { return [] }
+    /// `backlog`: committed records are still on their way to `ingest` (see `Watermark.value`).
+    public func advance(now: Double, backlog: Bool = false) -> [SignalState] {
+        guard let limit = watermark.value(now: now, idleAfter: policy.sourceIdleSeconds, backlog: backlog) else {
+            return []
+        }
         var changed: [SignalState] = []
         let horizon = (rules.map { $0.rule.window + $0.rule.holdFor }.max() ?? 0) + policy.evaluationStep
         while let time = nextEvaluation, time <= limit {

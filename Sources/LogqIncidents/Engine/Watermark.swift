@@ -10,8 +10,11 @@ struct Watermark {
         sources[source] = (newest, arrival)
     }
 
-    func value(now: Double, idleAfter: Double) -> Int64? {
+    /// `backlog`: records are committed that the engine has not seen yet, so no source is idle, whatever
+    /// its last arrival says (a busy engine must not mistake its own lag for a quiet source).
+    func value(now: Double, idleAfter: Double, backlog: Bool = false) -> Int64? {
         guard !sources.isEmpty else { return nil }
+        if backlog { return sources.values.map(\.newest).min() }
         let active = sources.values.filter { now - $0.arrival < idleAfter }
         if active.isEmpty {
             let newest = sources.values.map(\.newest).max()!

@@ -1,3 +1,4 @@
+import Foundation
 import LogqIndex
 import LogqQuery
 import Synchronization
@@ -29,9 +30,32 @@ public final class RecordEnricher: Sendable {
         }
     }
 
+    /// Whether `text` contains `needle` (ASCII), comparing bytes.
+    static func holds(_ text: String, _ needle: StaticString) -> Bool {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = pattern.first else { return true }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= pattern.count else { return false }
+            var index = 0
+            let last = bytes.count - pattern.count
+            while index <= last {
+                if bytes[index] == first && memcmp(bytes.baseAddress! + index, pattern.baseAddress!, pattern.count) == 0
+                {
+                    return true
+                }
+                index += 1
+            }
+            return false
+        }
+    }
+
     /// `… Pool stats (total=10, active=9, idle=1, waiting=3)` → 90.
     static func poolUsage(_ message: String) -> Double? {
-        guard let start = message.range(of: "Pool stats (total=") else { return nil }
+        // Every record passes here: a byte scan for the marker before any string search.
+        guard Self.holds(message, "Pool stats (total="), let start = message.range(of: "Pool stats (total=") else {
+            return nil
+        }
         let rest = message[start.upperBound...]
         let total = Double(rest.prefix { $0.isNumber })
         guard let total, total > 0, let active = rest.range(of: "active=") else { return nil }

@@ -15,7 +15,7 @@ extension IncidentPolicy {
     /// The policy shipped in the binary (docs/incidents.md explains each rule).
     public static let defaults: IncidentPolicy = {
         do {
-            return try parse(yaml: defaultPolicyYAML)
+            return try parse(yaml: defaultPolicyYAML, over: IncidentPolicy(rules: []))
         } catch {
             fatalError("the embedded incident policy is invalid: \(error)")
         }
@@ -23,6 +23,14 @@ extension IncidentPolicy {
 
     /// Reads a YAML document holding the `incidents:` section's keys (or the section itself).
     public static func parse(yaml text: String) throws(IncidentPolicyError) -> IncidentPolicy {
+        try parse(yaml: text, over: .defaults)
+    }
+
+    private static func parse(
+        yaml text: String, over base: IncidentPolicy
+    ) throws(IncidentPolicyError)
+        -> IncidentPolicy
+    {
         let loaded: Any?
         do {
             loaded = try Yams.load(yaml: text)
@@ -33,13 +41,23 @@ extension IncidentPolicy {
             throw IncidentPolicyError(problems: ["must be a mapping of keys such as rules: and topology:"])
         }
         if let inner = section["incidents"] as? [String: Any] { section = inner }
-        return try parse(section: section)
+        return try parse(section: section, over: base)
     }
 
-    /// The `incidents:` section; absent keys keep the defaults, and `rules:` replaces the default rules.
+    /// The `incidents:` section over the shipped policy: each key present replaces its default (`rules:`
+    /// replaces all the shipped rules), each key absent keeps it.
     public static func parse(section: [String: Any]) throws(IncidentPolicyError) -> IncidentPolicy {
+        try parse(section: section, over: .defaults)
+    }
+
+    private static func parse(
+        section: [String: Any], over base: IncidentPolicy
+    ) throws(IncidentPolicyError)
+        -> IncidentPolicy
+    {
         var problems: [String] = []
-        var policy = IncidentPolicy(rules: [])
+        var policy = base
+        policy.rules = []
         var sawRules = false
         for (key, value) in section {
             switch key {
@@ -73,6 +91,7 @@ extension IncidentPolicy {
                     problems.append("incidents.topology: must map a service to the list of services it calls")
                     continue
                 }
+                policy.topology = [:]
                 for (caller, callees) in map {
                     guard let names = callees as? [String] else {
                         problems.append("incidents.topology.\(caller): must be a list of service names")
@@ -102,18 +121,13 @@ extension IncidentPolicy {
                         + "open_incidents_for, on_call, evaluation_step, source_idle, notifications)")
             }
         }
-        if !sawRules { policy.rules = defaultRules }
+        if !sawRules { policy.rules = base.rules }
         let names = policy.rules.map(\.name)
         for name in Set(names) where names.filter({ $0 == name }).count > 1 {
             problems.append("incidents.rules: the name '\(name)' is used twice; rule names must be unique")
         }
         guard problems.isEmpty else { throw IncidentPolicyError(problems: problems.sorted()) }
         return policy
-    }
-
-    private static var defaultRules: [AlertRule] {
-        // Parsed without the `rules:` guard: the embedded document always has its rules.
-        (try? parse(yaml: defaultPolicyYAML))?.rules ?? []
     }
 
     private static let ruleKeys: Set<String> = [

@@ -60,8 +60,8 @@ public actor IncidentDesk {
 
     /// Evaluates what the watermark allows and acts on the signals that changed.
     @discardableResult
-    public func tick() throws -> [SignalState] {
-        let updates = engine.advance(now: Double(clock()) / 1e9)
+    public func tick(backlog: Bool = false) throws -> [SignalState] {
+        let updates = engine.advance(now: Double(clock()) / 1e9, backlog: backlog)
         for update in updates { try take(update) }
         expireGroups()
         return updates

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LogqBackup
+import LogqIncidents
 import LogqIndex
 import ServiceLifecycle
 
@@ -23,13 +24,19 @@ actor BackupRunner {
     let logger: Logger
     let metrics: ServerMetrics?
     let repository: BackupRepository
+    /// The incident records, copied into every backup.
+    let incidents: IncidentDatabase?
     private(set) var last: LastResult?
     private(set) var lastVerify: Date?
     private(set) var failures = 0
     private(set) var missed = 0
 
-    init(store: LogStore, policy: BackupPolicy, configFile: String?, logger: Logger, metrics: ServerMetrics? = nil) {
+    init(
+        store: LogStore, policy: BackupPolicy, configFile: String?, logger: Logger, metrics: ServerMetrics? = nil,
+        incidents: IncidentDatabase? = nil
+    ) {
         self.metrics = metrics
+        self.incidents = incidents
         self.store = store
         self.policy = policy
         self.configFile = configFile
@@ -43,7 +50,16 @@ actor BackupRunner {
         do {
             let repository = repository
             let rate = policy.bytesPerSecond.map { Int($0) }
-            let manifest = try await BackupRepository.Snapshot.taking(of: store, configFile: configFile) { snapshot in
+            let incidents = incidents
+            let manifest = try await BackupRepository.Snapshot.taking(
+                of: store, configFile: configFile,
+                copyDatabases: { staging in
+                    guard let incidents else { return [] }
+                    // SQLite's online backup: a consistent copy while incidents keep being written.
+                    try incidents.backup(to: staging + "/" + IncidentDatabase.fileName)
+                    return [IncidentDatabase.fileName]
+                }
+            ) { snapshot in
                 // Copying and hashing block a thread for seconds: not one of the cooperative pool's.
                 try await Self.onThread { () throws(BackupError) -> BackupManifest in
                     try repository.create(snapshot, bytesPerSecond: rate)

@@ -8,6 +8,9 @@ struct IncidentAPI {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/alerts") { _, _ in try Self.json(await desk.alertGroups) }
+        router.get("/api/v1/alerts/status") { _, _ in
+            try Self.json(AlertStatus(watermark: await desk.watermark, lateRecords: await desk.lateRecords))
+        }
         router.get("/api/v1/incidents") { request, _ in
             let active = request.uri.queryParameters.get("active") == "true"
             return try Self.json(try await Self.mapped { try await desk.incidents(activeOnly: active) })
@@ -51,6 +54,12 @@ struct IncidentAPI {
             for signal in signals { try await Self.mapped { try await desk.take(signal) } }
             return try Self.json(["accepted": signals.count])
         }
+    }
+
+    /// How far the rules have evaluated (event time, ns), and the records that came after their window.
+    struct AlertStatus: Encodable {
+        var watermark: Int64?
+        var lateRecords: Int
     }
 
     /// Turns the desk's typed errors into HTTP answers.
