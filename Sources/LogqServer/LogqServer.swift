@@ -68,29 +68,29 @@ public struct LogqServer {
                 incidents: incidentDatabase)
         }
         MaintenanceAPI(backups: backups, retention: retention).register(on: router)
-        ReportAPI(
-            desk: desk, store: store,
-            operations: {
-                var lines = [String]()
-                if let backups {
-                    let status = await backups.status
-                    let last = status.last.map {
-                        "last backup \($0.id ?? "-") at \($0.finishedAt): \($0.error ?? "ok")"
-                    }
-                    lines.append(last ?? "no backup taken yet")
-                    lines.append(
-                        "backup failures \(status.failures), missed \(status.missed), last verify \(status.lastVerify ?? "never")"
-                    )
+        let operations: @Sendable () async -> [String] = {
+            var lines = [String]()
+            if let backups {
+                let status = await backups.status
+                let last = status.last.map {
+                    "last backup \($0.id ?? "-") at \($0.finishedAt): \($0.error ?? "ok")"
                 }
-                let classes = retention.report()["classes"] as? [[String: Any]] ?? []
-                for entry in classes {
-                    lines.append(
-                        "retention class \(entry["class"] as? String ?? "?"): \(entry["segments"] as? Int ?? 0) segments, "
-                            + "\(entry["records"] as? Int ?? 0) records")
-                }
-                return lines
+                lines.append(last ?? "no backup taken yet")
+                lines.append(
+                    "backup failures \(status.failures), missed \(status.missed), last verify \(status.lastVerify ?? "never")"
+                )
             }
-        ).register(on: router)
+            let classes = retention.report()["classes"] as? [[String: Any]] ?? []
+            for entry in classes {
+                lines.append(
+                    "retention class \(entry["class"] as? String ?? "?"): \(entry["segments"] as? Int ?? 0) segments, "
+                        + "\(entry["records"] as? Int ?? 0) records")
+            }
+            return lines
+        }
+        let mailer = ReportMailer(
+            policy: configuration.notifications, desk: desk, store: store, operations: operations)
+        ReportAPI(desk: desk, store: store, operations: operations, mailer: mailer).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)
         IncidentAPI(desk: desk).register(on: router)
         let http = Application(
@@ -118,6 +118,7 @@ public struct LogqServer {
         var services: [any Service] = [
             StoreService(store: store), tcp, http, tails, RetentionService(enforcer: retention),
             IncidentService(store: store, desk: desk, notifier: notifier, logger: logger),
+            ReportScheduleService(mailer: mailer, logger: logger),
         ]
         if let backups, let policy = configuration.backup {
             let zone = TimeZone(identifier: policy.timeZone ?? configuration.timeZone) ?? TimeZone(identifier: "UTC")!

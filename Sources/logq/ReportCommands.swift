@@ -26,8 +26,18 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var server: BackupCommand.ServerOption
         @Option(help: "The ISO week, such as 2026-W48 (default: this week).") var week: String?
         @Option(name: .customShort("o"), help: "md, html or json.") var output = "md"
+        @Flag(help: "Email it to the weekly report's recipients (incidents.notifications.weekly_report) instead.")
+        var email = false
 
         func run() async throws {
+            if email {
+                var path = "/api/v1/reports/weekly/email"
+                if let week { path += "?week=" + week }
+                let data = try await server.client.post(path, body: Data(), contentType: "application/json")
+                let answer = try JSONSerialization.jsonObject(with: data) as? [String: String]
+                print("sent the review of \(answer?["week"] ?? "?") to \(answer?["sent_to"] ?? "?")")
+                return
+            }
             var parameters = [URLQueryItem(name: "format", value: output)]
             if let week { parameters.append(URLQueryItem(name: "week", value: week)) }
             FileHandle.standardOutput.write(

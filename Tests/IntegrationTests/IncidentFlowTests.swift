@@ -129,6 +129,49 @@ import Glibc
                 == "alertmanager:DiskFull on db-01:9100|acknowledged|dana")
     }
 
+    @Test func theWeeklyReviewIsEmailedThroughTheConfiguredRelay() throws {
+        let python = Repository.root.appendingPathComponent(".venv-test/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            print("skipped: \(python) is missing (make test installs aiosmtpd into .venv-test)")
+            return
+        }
+        let smtpPort = try freeTCPPort()
+        let received = temporaryPath("smtp-received")
+        _ = FileManager.default.createFile(atPath: received, contents: nil)
+        let sink = Process()
+        sink.executableURL = URL(fileURLWithPath: python)
+        sink.arguments = ["-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)"]
+        sink.standardOutput = FileHandle(forWritingAtPath: received)
+        sink.standardError = FileHandle(forWritingAtPath: received)
+        try sink.run()
+        defer {
+            kill(sink.processIdentifier, SIGKILL)
+            sink.waitUntilExit()
+        }
+        try eventually(20, "aiosmtpd to listen") { isListening(smtpPort) }
+
+        let directory = temporaryPath("weekly-mail")
+        let config = directory + ".yaml"
+        try """
+        incidents:
+          notifications:
+            channels:
+              - { name: reports, type: email, smtp: "127.0.0.1:\(smtpPort)", from: "logq@example.com", to: [lead@example.com] }
+            weekly_report: { email: reports, day: monday, at: "09:00", format: html }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = ServerProcess(dataDirectory: directory)
+        try server.start(extraArguments: ["--config", config])
+        defer { server.stop(signal: SIGKILL) }
+        let sent = try runLogq(["report", "weekly", "--week", "2026-W48", "--email"], url: server.baseURL)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains("sent the review of 2026-W48 to lead@example.com"), "\(sent.stdout)")
+        try eventually(20, "the email at the sink") {
+            let text = (try? String(contentsOfFile: received, encoding: .utf8)) ?? ""
+            return text.contains("Subject: logq weekly review 2026-W48")
+                && text.contains("<h1>Weekly review 2026-W48</h1>")
+        }
+    }
+
     static func incidents(_ server: ServerProcess) throws -> [[String: Any]] {
         let result = try runLogq(["incident", "list", "-o", "json"], url: server.baseURL)
         guard result.status == 0 else { throw TestFailure("logq incident list failed: \(result.stderr)") }

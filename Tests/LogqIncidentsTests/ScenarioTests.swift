@@ -85,3 +85,69 @@ import Testing
         return nil
     }
 }
+
+/// Files replayed at once, each in its own order and racing the others, give the signals of live arrival.
+@Suite struct EventTimeTests {
+    struct Fired: Hashable, CustomStringConvertible {
+        var key: SignalKey
+        var phase: SignalState.Phase
+        var severity: Severity
+        var onset: Int64
+        var firedAt: Int64
+        var description: String { "\(key) \(phase) \(severity) \(onset) \(firedAt)" }
+    }
+
+    @Test func racingSourcesGiveTheSignalsOfInOrderArrival() throws {
+        let from = ScenarioTests.faultStart - 2 * 3600 * 1_000_000_000
+        let to = ScenarioTests.faultStart + 2 * 3600 * 1_000_000_000
+        let records = ScenarioTests.day(fault: ScenarioTests.fault).filter { $0.timestamp >= from && $0.timestamp < to }
+
+        let inOrder = Self.replay([records.map { ($0, "live") }], seed: 0)
+
+        // Three files: nginx's access log, MySQL's slow log, the applications' logs.
+        var files: [[(LogRecord, String)]] = [[], [], []]
+        for record in records {
+            let file = record.service == "nginx" ? 0 : (record.service == "mysql" ? 1 : 2)
+            files[file].append((record, "file-\(file)"))
+        }
+        let racing = Self.replay(files, seed: 11)
+        #expect(!inOrder.isEmpty)
+        #expect(
+            inOrder == racing,
+            "only in order: \(inOrder.subtracting(racing)); only racing: \(racing.subtracting(inOrder))")
+    }
+
+    /// Feeds each file in its own order, in chunks of 20…400 records, picking the next file at random.
+    static func replay(_ files: [[(LogRecord, String)]], seed: UInt64) -> Set<Fired> {
+        let engine = SignalEngine(policy: .defaults)
+        var positions = files.map { _ in 0 }
+        var random = seed &+ 0x9E37_79B9_7F4A_7C15
+        var arrival = 0.0
+        var fired: Set<Fired> = []
+        func record(_ updates: [SignalState]) {
+            for update in updates {
+                fired.insert(
+                    Fired(
+                        key: update.key, phase: update.phase, severity: update.severity, onset: update.onset,
+                        firedAt: update.firedAt))
+            }
+        }
+        while let open = Optional(files.indices.filter { positions[$0] < files[$0].count }), !open.isEmpty {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let file = open[Int(random >> 33) % open.count]
+            let size = 20 + Int((random >> 20) % 381)
+            let end = min(files[file].count, positions[file] + size)
+            let chunk = files[file][positions[file]..<end].map { record, source in
+                var record = record
+                record.source = source
+                return record
+            }
+            positions[file] = end
+            engine.ingest(chunk, arrival: arrival)
+            arrival += 0.01
+            record(engine.advance(now: arrival))
+        }
+        record(engine.advance(now: arrival + 3600))
+        return fired
+    }
+}

@@ -2,9 +2,18 @@ import Foundation
 
 /// The JSON each kind of channel expects.
 enum NoticeBody {
-    static func render(_ shape: NotificationPolicy.Shape, incident: Incident, event: String) -> Data {
-        let headline = "[\(incident.severity.rawValue.uppercased())] incident \(incident.id): \(incident.title)"
-        let lines = [
+    static func email(incident: Incident, event: String, settings: NotificationPolicy.Email) -> EmailMessage {
+        EmailMessage(
+            from: settings.from, to: settings.to, subject: headline(incident) + " (\(event))",
+            body: ([headline(incident), ""] + lines(incident, event: event)).joined(separator: "\n"))
+    }
+
+    static func headline(_ incident: Incident) -> String {
+        "[\(incident.severity.rawValue.uppercased())] incident \(incident.id): \(incident.title)"
+    }
+
+    static func lines(_ incident: Incident, event: String) -> [String] {
+        [
             "status: \(incident.status.rawValue) (\(event))",
             "services: \(incident.services.joined(separator: ", "))",
             "since: \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(incident.firstSeen) / 1e9)))",
@@ -12,6 +21,11 @@ enum NoticeBody {
             "likely cause: \(incident.rootCauses.first.map { "\($0.signal) on \($0.service)" } ?? "unknown")",
             "logq incident show \(incident.id)",
         ]
+    }
+
+    static func render(_ shape: NotificationPolicy.Shape, incident: Incident, event: String) -> Data {
+        let headline = headline(incident)
+        let lines = lines(incident, event: event)
         let object: [String: Any]
         switch shape {
         case .webhook:
@@ -38,6 +52,8 @@ enum NoticeBody {
             ]
         case .slack:
             object = ["text": "*\(headline)*\n" + lines.joined(separator: "\n")]
+        case .email:
+            object = [:]
         }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }

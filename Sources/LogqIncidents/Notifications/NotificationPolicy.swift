@@ -11,6 +11,33 @@ public struct NotificationPolicy: Sendable, Equatable {
         case dingtalk
         /// Slack incoming webhook: `{"text":…}`
         case slack
+        /// Email through an SMTP relay (`smtp: host:port`, `from`, `to`).
+        case email
+    }
+
+    /// Where an `email` channel sends.
+    public struct Email: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var from: String
+        public var to: [String]
+
+        public init(host: String, port: Int, from: String, to: [String]) {
+            self.host = host
+            self.port = port
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// `reports.weekly`: the weekly review, emailed every week at a set time.
+    public struct WeeklySchedule: Sendable, Equatable {
+        public var channel: String
+        /// 1 = Monday … 7 = Sunday (ISO), and the time of day, in UTC.
+        public var weekday: Int
+        public var hour: Int
+        public var minute: Int
+        public var html: Bool
     }
 
     public struct Channel: Sendable, Equatable {
@@ -20,12 +47,14 @@ public struct NotificationPolicy: Sendable, Equatable {
         public var url: String
         /// Who reads it: `ops`, `tech_lead`, or any name a route uses.
         public var audience: String
+        public var email: Email?
 
-        public init(name: String, shape: Shape, url: String, audience: String) {
+        public init(name: String, shape: Shape, url: String, audience: String, email: Email? = nil) {
             self.name = name
             self.shape = shape
             self.url = url
             self.audience = audience
+            self.email = email
         }
     }
 
@@ -36,6 +65,7 @@ public struct NotificationPolicy: Sendable, Equatable {
     }
 
     public var channels: [Channel] = []
+    public var weeklyReport: WeeklySchedule?
     /// The policy: critical at once to ops and the tech lead, again every 5 min until acknowledged; warning
     /// at once to ops, every 15 min; info once, to ops.
     public var routes: [Severity: Route] = [
@@ -69,6 +99,12 @@ public struct NotificationPolicy: Sendable, Equatable {
                 }
                 for (index, entry) in list.enumerated() {
                     let at = "incidents.notifications.channels[\(index)]"
+                    if entry["type"] as? String == "email" {
+                        if let channel = parseEmail(entry, at: at, problems: &problems) {
+                            policy.channels.append(channel)
+                        }
+                        continue
+                    }
                     guard let name = entry["name"] as? String, let url = entry["url"] as? String,
                         url.hasPrefix("http://") || url.hasPrefix("https://")
                     else {
@@ -107,6 +143,24 @@ public struct NotificationPolicy: Sendable, Equatable {
                     }
                     policy.routes[severity] = Route(audiences: audiences, repeatEvery: every)
                 }
+            case "weekly_report":
+                guard let entry = value as? [String: Any], let channel = entry["email"] as? String else {
+                    problems.append(
+                        "incidents.notifications.weekly_report: {email: CHANNEL, day: monday, at: \"09:00\"}")
+                    continue
+                }
+                let days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+                let day = (entry["day"] as? String ?? "monday").lowercased()
+                let time = (entry["at"] as? String ?? "09:00").split(separator: ":").compactMap { Int($0) }
+                guard let weekday = days.firstIndex(of: day), time.count == 2, (0..<24).contains(time[0]),
+                    (0..<60).contains(time[1])
+                else {
+                    problems.append("incidents.notifications.weekly_report: day is a weekday name, at is HH:MM (UTC)")
+                    continue
+                }
+                policy.weeklyReport = WeeklySchedule(
+                    channel: channel, weekday: weekday + 1, hour: time[0], minute: time[1],
+                    html: (entry["format"] as? String ?? "html") == "html")
             case "attempts":
                 guard let number = value as? Int, number >= 1 else {
                     problems.append("incidents.notifications.attempts: a number of 1 or more")
@@ -127,11 +181,31 @@ public struct NotificationPolicy: Sendable, Equatable {
                 policy.timeoutSeconds = seconds
             default:
                 problems.append(
-                    "incidents.notifications.\(key): unknown key (known: channels, routes, attempts, retry_backoff, timeout)"
+                    "incidents.notifications.\(key): unknown key (known: channels, routes, attempts, retry_backoff, "
+                        + "timeout, weekly_report)"
                 )
             }
         }
+        if let weekly = policy.weeklyReport,
+            !policy.channels.contains(where: { $0.name == weekly.channel && $0.email != nil })
+        {
+            problems.append("incidents.notifications.weekly_report.email: '\(weekly.channel)' is not an email channel")
+        }
         guard problems.isEmpty else { throw IncidentPolicyError(problems: problems.sorted()) }
         return policy
+    }
+
+    private static func parseEmail(_ entry: [String: Any], at: String, problems: inout [String]) -> Channel? {
+        guard let name = entry["name"] as? String, let relay = entry["smtp"] as? String,
+            let colon = relay.lastIndex(of: ":"), let port = Int(relay[relay.index(after: colon)...]),
+            let from = entry["from"] as? String, let to = entry["to"] as? [String], !to.isEmpty
+        else {
+            problems.append("\(at): an email channel needs name:, smtp: HOST:PORT, from: and to: [addresses]")
+            return nil
+        }
+        let host = String(relay[..<colon])
+        return Channel(
+            name: name, shape: .email, url: "smtp://\(relay)", audience: entry["audience"] as? String ?? "ops",
+            email: Email(host: host, port: port, from: from, to: to))
     }
 }

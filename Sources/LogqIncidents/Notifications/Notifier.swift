@@ -111,6 +111,17 @@ public actor Notifier {
             for delivery in due {
                 group.addTask { [desk, transport, policy] in
                     guard let incident = try? await desk.incident(delivery.incident) else { return nil }
+                    if let email = delivery.channel.email {
+                        let message = NoticeBody.email(incident: incident, event: delivery.event, settings: email)
+                        let client = SMTPClient(
+                            host: email.host, port: email.port, timeoutSeconds: policy.timeoutSeconds)
+                        do {
+                            try await client.send(message)
+                            return (delivery, .success(250))
+                        } catch {
+                            return (delivery, .failure(NotificationFailure("\(error)")))
+                        }
+                    }
                     let body = NoticeBody.render(delivery.channel.shape, incident: incident, event: delivery.event)
                     let outcome = await transport.post(
                         url: delivery.channel.url, body: body, timeoutSeconds: policy.timeoutSeconds)
@@ -158,6 +169,9 @@ public actor Notifier {
         let detail: String
         var succeeded = false
         switch outcome {
+        case .success(250) where delivery.channel.email != nil:
+            succeeded = true
+            detail = "\(delivery.event) email to \(delivery.channel.audience), attempt \(delivery.attempt): accepted"
         case .success(let status) where (200..<300).contains(status):
             succeeded = true
             detail =

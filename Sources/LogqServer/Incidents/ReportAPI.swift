@@ -10,6 +10,7 @@ struct ReportAPI {
     let store: LogStore
     /// Lines on backups and retention for the weekly review.
     let operations: @Sendable () async -> [String]
+    let mailer: ReportMailer
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/incidents/:id/postmortem") { request, context in
@@ -26,6 +27,21 @@ struct ReportAPI {
             let postmortem = try Postmortem.write(for: incident, using: StoreReportQueries(store: store))
             return try Self.render(
                 request, json: postmortem, markdown: postmortem.markdown(), html: postmortem.html())
+        }
+        router.post("/api/v1/reports/weekly/email") { request, _ in
+            let now = Int64(Date().timeIntervalSince1970 * 1e9)
+            let week = request.uri.queryParameters.get("week") ?? WeeklyReport.week(containing: now)
+            do {
+                return try IncidentAPI.json([
+                    "week": week, "sent_to": try await mailer.send(week: week).joined(separator: ", "),
+                ])
+            } catch let failure as ReportMailer.Failure {
+                switch failure {
+                case .notConfigured: throw APIError(status: .notFound, message: failure.description)
+                case .badWeek: throw APIError(status: .badRequest, message: failure.description)
+                case .sending: throw APIError(status: .badGateway, message: failure.description)
+                }
+            }
         }
         router.get("/api/v1/reports/weekly") { request, _ in
             let now = Int64(Date().timeIntervalSince1970 * 1e9)
