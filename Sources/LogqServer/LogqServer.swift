@@ -59,13 +59,14 @@ public struct LogqServer {
             on: router)
         IngestAPI(store: store).register(on: router)
         let metrics = ServerMetrics()
-        metrics.register(on: router, store: store)
+        metrics.register(on: router, store: store, desk: desk, notifier: notifier)
         let retention = RetentionEnforcer(
             store: store, policy: configuration.retention, logger: logger, metrics: metrics)
+        let backupSignal = BackupSignal(desk: desk)
         let backups = configuration.backup.map {
             BackupRunner(
                 store: store, policy: $0, configFile: configuration.configFile, logger: logger, metrics: metrics,
-                incidents: incidentDatabase)
+                incidents: incidentDatabase, health: { await backupSignal.report($0) })
         }
         MaintenanceAPI(backups: backups, retention: retention).register(on: router)
         let operations: @Sendable () async -> [String] = {

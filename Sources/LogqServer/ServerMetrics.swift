@@ -1,4 +1,5 @@
 import Hummingbird
+import LogqIncidents
 import LogqIndex
 import Prometheus
 
@@ -26,6 +27,12 @@ final class ServerMetrics: Sendable {
     private let segmentBytes: Gauge
     private let memtableRecords: Gauge
     private let quarantinedSegments: Gauge
+
+    private let openIncidents: [Severity: Gauge]
+    private let firingSignals: Gauge
+    private let lateRecords: Gauge
+    private let notificationsSent: Gauge
+    private let notificationsFailed: Gauge
 
     init() {
         let registry = registry
@@ -58,10 +65,32 @@ final class ServerMetrics: Sendable {
         segmentBytes = gauge("store", "segment", "bytes", "Bytes of segment files.")
         memtableRecords = gauge("store", "memtable_records", "", "Acknowledged records not yet in a segment.")
         quarantinedSegments = gauge("store", "quarantined_segments", "", "Damaged segments set aside in quarantine/.")
+        var open: [Severity: Gauge] = [:]
+        for severity in Severity.allCases {
+            open[severity] = registry.makeGauge(
+                name: "logq_incidents_open", labels: [("severity", severity.rawValue)],
+                help: "Incidents not yet resolved, by severity.")
+        }
+        openIncidents = open
+        firingSignals = gauge("incidents", "firing_signals", "", "Signals firing now (rules and Alertmanager).")
+        lateRecords = gauge(
+            "incidents", "late_records", "", "Records that arrived after their window was evaluated (counted later).")
+        notificationsSent = gauge("incidents", "notifications_sent", "", "Notification deliveries a channel accepted.")
+        notificationsFailed = gauge(
+            "incidents", "notifications_failed", "", "Notification attempts that failed (each retry counts).")
     }
 
-    func register(on router: Router<BasicRequestContext>, store: LogStore) {
+    func register(on router: Router<BasicRequestContext>, store: LogStore, desk: IncidentDesk, notifier: Notifier) {
         router.get("/metrics") { _, _ in
+            let incidents = (try? await desk.incidents(activeOnly: true)) ?? []
+            for severity in Severity.allCases {
+                self.openIncidents[severity]?.set(Double(incidents.filter { $0.severity == severity }.count))
+            }
+            self.firingSignals.set(
+                Double(await desk.alertGroups.flatMap(\.signals).filter { $0.phase == .firing }.count))
+            self.lateRecords.set(Double(await desk.lateRecords))
+            self.notificationsSent.set(Double(await notifier.sent))
+            self.notificationsFailed.set(Double(await notifier.failed))
             let statistics = store.statistics()
             self.segments.set(Double(statistics.segmentCount))
             self.segmentRecords.set(Double(statistics.segmentRecords))

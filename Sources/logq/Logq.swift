@@ -10,7 +10,7 @@ struct Logq: AsyncParsableCommand {
         subcommands: [
             SearchCommand.self, IngestCommand.self, GenerateCommand.self, FsckCommand.self, PatternsCommand.self,
             RetentionCommand.self, BackupCommand.self, IncidentCommand.self, AlertsCommand.self,
-            PostmortemCommand.self, ReportCommand.self, RulesCommand.self,
+            PostmortemCommand.self, ReportCommand.self, RulesCommand.self, FingerprintCommand.self,
         ],
         defaultSubcommand: SearchCommand.self
     )

@@ -85,6 +85,10 @@ import Glibc
             server.baseURL + "/api/v1/alertmanager", body: "{\"alerts\": 3}", contentType: "application/json")
         #expect(bad.status == 400 && bad.body.contains("wrong type"), "\(bad.body)")
 
+        let metrics = try httpGet(server.baseURL + "/metrics").body
+        #expect(metrics.contains("logq_incidents_open{severity=\"critical\"} 0"), "resolved: \(metrics)")
+        #expect(metrics.contains("logq_incidents_firing_signals "))
+
         // The fault record in SQLite, read with the sqlite3 tool.
         let row = try run(
             "/usr/bin/sqlite3", [directory + "/incidents.sqlite", "SELECT status, acknowledged_by FROM incident"])
@@ -127,6 +131,25 @@ import Glibc
         #expect(
             row.output.trimmingCharacters(in: .whitespacesAndNewlines)
                 == "alertmanager:DiskFull on db-01:9100|acknowledged|dana")
+    }
+
+    @Test func aFailedBackupRaisesTheBackupSignalUntilOneSucceeds() throws {
+        let directory = temporaryPath("backup-signal")
+        let backups = directory + "-backups"
+        // A file where the backup folder should be: every backup fails until it is moved away.
+        _ = FileManager.default.createFile(atPath: backups, contents: Data("not a folder".utf8))
+        let config = directory + ".yaml"
+        try "backup:\n  dir: \(backups)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let server = ServerProcess(dataDirectory: directory)
+        try server.start(extraArguments: ["--config", config])
+        defer { server.stop(signal: SIGKILL) }
+        #expect(try runLogq(["backup", "now"], url: server.baseURL).status != 0)
+        let alerts = try runLogq(["alerts"], url: server.baseURL).stdout
+        #expect(alerts.contains("● backup-failed") && alerts.contains("the backup failed"), "\(alerts)")
+        try FileManager.default.removeItem(atPath: backups)
+        #expect(try runLogq(["backup", "now"], url: server.baseURL).status == 0)
+        let after = try runLogq(["alerts"], url: server.baseURL).stdout
+        #expect(after.contains("○ backup-failed"), "resolved once a backup succeeds: \(after)")
     }
 
     @Test func theWeeklyReviewIsEmailedThroughTheConfiguredRelay() throws {

@@ -45,22 +45,23 @@ public final class SignalEngine {
             }
             let fingerprint = FieldAccess.value(of: "fingerprint", in: record).text
             var isNew = false
+            // How long ago the template was last seen, before this record; nil when never.
+            var unseenFor: Int64?
             if let fingerprint {
                 let last = fingerprintsSeen[fingerprint]
+                unseenFor = last.map { record.timestamp - $0 }
                 if let historyStart, record.timestamp - historyStart >= learningPeriod {
                     isNew = last == nil
                 }
                 fingerprintsSeen[fingerprint] = max(last ?? record.timestamp, record.timestamp)
             }
             for rule in rules {
-                if case .newFingerprint(let lookback) = rule.rule.kind, let fingerprint, !isNew {
-                    // Seen before, but long enough ago to count as new again.
-                    if let last = fingerprintsSeen[fingerprint], record.timestamp - last > lookback {
-                        rule.add(record, newTemplate: true)
-                        continue
-                    }
+                var newTemplate = isNew
+                // Seen before, but long enough ago to count as new again.
+                if case .newFingerprint(let lookback) = rule.rule.kind, let unseenFor, unseenFor > lookback {
+                    newTemplate = true
                 }
-                rule.add(record, newTemplate: isNew)
+                rule.add(record, newTemplate: newTemplate)
             }
         }
     }

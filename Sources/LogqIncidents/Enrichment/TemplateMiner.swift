@@ -117,6 +117,11 @@ public struct TemplateMiner {
 
     public func id(ofCluster index: Int) -> String { clusters[index].id }
 
+    /// A cluster's template as it is now (it generalizes while the cluster is young).
+    public func template(ofCluster index: Int) -> String {
+        render(templateTokens, templateSpaces, from: clusters[index].start, count: clusters[index].length)
+    }
+
     /// The id of a template given as tokens: FNV-1a of the tokens joined with NUL, so equal in every process.
     static func id(of templateTokens: [String]) -> String {
         var hash = fnvOffsetBasis

@@ -26,6 +26,9 @@ actor BackupRunner {
     let repository: BackupRepository
     /// The incident records, copied into every backup.
     let incidents: IncidentDatabase?
+    /// Told when backups start failing (or are missed) and when one succeeds again: the `backup-failed`
+    /// signal of the incident workflow.
+    let health: (@Sendable (BackupHealth) async -> Void)?
     private(set) var last: LastResult?
     private(set) var lastVerify: Date?
     private(set) var failures = 0
@@ -33,10 +36,11 @@ actor BackupRunner {
 
     init(
         store: LogStore, policy: BackupPolicy, configFile: String?, logger: Logger, metrics: ServerMetrics? = nil,
-        incidents: IncidentDatabase? = nil
+        incidents: IncidentDatabase? = nil, health: (@Sendable (BackupHealth) async -> Void)? = nil
     ) {
         self.metrics = metrics
         self.incidents = incidents
+        self.health = health
         self.store = store
         self.policy = policy
         self.configFile = configFile
@@ -79,6 +83,7 @@ actor BackupRunner {
                     "id": "\(manifest.id)", "files": "\(manifest.files.count)", "bytes": "\(manifest.totalBytes)",
                     "copied_bytes": "\(manifest.copiedBytes)", "seconds": "\(String(format: "%.2f", manifest.seconds))",
                 ])
+            await health?(.healthy)
             return manifest
         } catch {
             failures += 1
@@ -88,6 +93,7 @@ actor BackupRunner {
                 id: nil, finishedAt: ISO8601DateFormatter().string(from: Date()), ok: false,
                 seconds: Date().timeIntervalSince(started), totalBytes: 0, copiedBytes: 0, error: "\(error)")
             logger.error("backup failed", metadata: ["error": "\(error)"])
+            await health?(.failing("the backup failed: \(error)"))
             throw error
         }
     }
@@ -125,9 +131,10 @@ actor BackupRunner {
         }
     }
 
-    func noteMissed() {
+    func noteMissed() async {
         missed += 1
         metrics?.backupMissed.increment()
+        await health?(.failing("a daily backup was missed (logqd was not running at its time)"))
     }
 
     struct Status: Codable, Sendable {
@@ -194,4 +201,10 @@ struct BackupScheduleService: Service {
             after: date, matching: DateComponents(hour: hour, minute: minute, second: 0),
             matchingPolicy: .nextTime) ?? date.addingTimeInterval(86_400)
     }
+}
+
+/// What the backup runner tells the incident workflow.
+enum BackupHealth: Sendable {
+    case healthy
+    case failing(String)
 }

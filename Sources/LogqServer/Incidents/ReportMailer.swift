@@ -57,7 +57,11 @@ struct ReportScheduleService: Service {
     let logger: Logger
 
     func run() async throws {
-        guard let schedule = mailer.policy.weeklyReport else { return }
+        guard let schedule = mailer.policy.weeklyReport else {
+            // Nothing to send; a service that returns early would stop the whole group.
+            try? await gracefulShutdown()
+            return
+        }
         var next = Self.next(after: Date(), schedule)
         while !Task.isCancelledOrShuttingDown {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(30)) }
