@@ -89,6 +89,7 @@ let package = Package(
             name: "LogqServer",
             dependencies: [
                 "LogqIndex", "LogqQuery", "LogqIngest", "LogqParsers", "LogqBackup", "LogqIncidents",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -23,6 +23,7 @@ public struct LogqServer {
     }
 
     public func run() async throws {
+        try configuration.checkExposure()
         let enricher = RecordEnricher()
         let store = try LogStore(
             directory: configuration.dataDirectory, options: configuration.storeOptions(enricher: enricher),
@@ -53,12 +54,26 @@ public struct LogqServer {
             maxConnections: configuration.maxConnections, idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))
         )
         let router = Router()
+        let metrics = ServerMetrics()
+        if !configuration.apiTokens.isEmpty {
+            router.add(middleware: AuthMiddleware(tokens: configuration.apiTokens, metrics: metrics))
+        }
         router.get("/healthz") { _, _ in "ok\n" }
+        let dataDirectory = configuration.dataDirectory
+        router.get("/readyz") { _, _ -> Response in
+            // Ready: the WAL is replayed (the store is open before any listener), every listener is bound,
+            // and the data directory takes writes.
+            let writable = FileManager.default.isWritableFile(atPath: dataDirectory)
+            guard ready.isReady, writable else {
+                let reason = writable ? "listeners are still starting" : "the data directory is not writable"
+                throw APIError(status: .serviceUnavailable, message: "not ready: \(reason)")
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        }
         let tails = LiveTails()
         SearchAPI(store: store, parseCounters: counters, listenerCounters: listenerCounters, tails: tails).register(
             on: router)
         IngestAPI(store: store).register(on: router)
-        let metrics = ServerMetrics()
         metrics.register(on: router, store: store, desk: desk, notifier: notifier)
         let retention = RetentionEnforcer(
             store: store, policy: configuration.retention, logger: logger, metrics: metrics)
@@ -213,6 +228,9 @@ final class ReadinessReporter: Sendable {
     }
     private let ports = Mutex<[String: Int]>([:])
     let readyFile: String?
+
+    /// Every expected listener is bound (`GET /readyz`).
+    var isReady: Bool { ports.withLock { $0.count == expected.count } }
     let logger: Logger
     let expected: Set<Listener>
 

@@ -40,6 +40,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var incidents = IncidentPolicy.defaults
     /// `incidents.notifications:`: channels and the repeat policy.
     public var notifications = NotificationPolicy()
+    /// `auth.tokens` and `LOGQ_API_TOKENS`: when any is set, every route but the probes needs one.
+    public var apiTokens = APITokens()
+    /// `auth.allow_unauthenticated`: listen beyond loopback with no token (a proxy in front does auth).
+    public var allowUnauthenticated = false
     /// The file this configuration was read from: backups keep a copy.
     public var configFile: String?
 
@@ -201,6 +205,12 @@ extension ServerConfiguration {
                     continue
                 }
                 configuration.apply(store: section, problems: &problems)
+            case "auth":
+                guard let section = value as? [String: Any] else {
+                    problems.append("auth: must be a mapping with tokens: and allow_unauthenticated:")
+                    continue
+                }
+                configuration.apply(auth: section, problems: &problems)
             case "incidents":
                 guard let section = value as? [String: Any] else {
                     problems.append("incidents: must be a mapping (rules:, topology:, …)")
@@ -225,7 +235,7 @@ extension ServerConfiguration {
             default:
                 problems.append(
                     "\(key): unknown key (known: data, http, tcp, syslog, beats, limits, inputs, store, parsers, "
-                        + "retention, backup, incidents)")
+                        + "retention, backup, incidents, auth)")
             }
         }
         if problems.isEmpty {
@@ -347,4 +357,77 @@ public struct ServerStartError: Error, CustomStringConvertible {
     public let description: String
 
     init(_ description: String) { self.description = description }
+}
+
+extension ServerConfiguration {
+    mutating func apply(auth section: [String: Any], problems: inout [String]) {
+        for (key, value) in section {
+            switch key {
+            case "tokens":
+                guard let list = value as? [[String: Any]] else {
+                    problems.append("auth.tokens: a list of {token: SECRET, scopes: [ingest, query, admin]}")
+                    continue
+                }
+                for (index, entry) in list.enumerated() {
+                    let names = entry["scopes"] as? [String] ?? []
+                    let scopes = names.compactMap(TokenScope.init(rawValue:))
+                    // Named by position: a token is never echoed, not even in an error.
+                    guard let token = entry["token"] as? String, !token.isEmpty, !scopes.isEmpty,
+                        scopes.count == names.count
+                    else {
+                        problems.append("auth.tokens[\(index)]: needs token: and scopes: among ingest, query, admin")
+                        continue
+                    }
+                    apiTokens.add(token: token, scopes: Set(scopes))
+                }
+            case "allow_unauthenticated":
+                guard let flag = value as? Bool else {
+                    problems.append("auth.allow_unauthenticated: true or false")
+                    continue
+                }
+                allowUnauthenticated = flag
+            default:
+                problems.append("auth.\(key): unknown key (known: tokens, allow_unauthenticated)")
+            }
+        }
+    }
+
+    /// Deploy-time values and secrets from the environment, over the file: `LOGQ_DATA`, `LOGQ_HTTP_ADDR`,
+    /// `LOGQ_TCP_ADDR` and `LOGQ_API_TOKENS` (added to the file's tokens).
+    public mutating func applyEnvironment(_ environment: [String: String]) throws -> [String] {
+        var problems: [String] = []
+        if let data = environment["LOGQ_DATA"], !data.isEmpty { dataDirectory = data }
+        for (name, path) in [("LOGQ_HTTP_ADDR", \ServerConfiguration.httpAddress), ("LOGQ_TCP_ADDR", \.tcpAddress)] {
+            guard let text = environment[name], !text.isEmpty else { continue }
+            guard let address = ListenAddress(parsing: text) else {
+                problems.append("\(name): must be HOST:PORT, got '\(text)'")
+                continue
+            }
+            self[keyPath: path] = address
+        }
+        if let text = environment["LOGQ_API_TOKENS"], !text.isEmpty {
+            do {
+                let parsed = try APITokens.parse(environment: text)
+                for entry in parsed.entries { apiTokens.entries.append(entry) }
+            } catch {
+                problems.append(error.message)
+            }
+        }
+        return problems
+    }
+
+    /// Refuses to listen beyond loopback with no token, unless told a proxy in front does the auth.
+    public func checkExposure() throws {
+        guard apiTokens.isEmpty, !allowUnauthenticated else { return }
+        let addresses = [httpAddress, tcpAddress] + [syslogAddress, syslogUDPAddress, beatsAddress].compactMap { $0 }
+        let exposed = addresses.filter {
+            !["127.0.0.1", "::1", "localhost"].contains($0.host) && !$0.host.hasPrefix("127.")
+        }
+        guard exposed.isEmpty else {
+            throw ServerStartError(
+                "logqd would listen on \(exposed.map(\.description).joined(separator: ", ")) with no API token: set "
+                    + "auth.tokens or LOGQ_API_TOKENS, or auth.allow_unauthenticated: true when a proxy in front "
+                    + "authenticates")
+        }
+    }
 }

@@ -21,6 +21,8 @@ final class ServerMetrics: Sendable {
     let backupFailures: Counter
     let backupMissed: Counter
     let backupDamaged: Counter
+    let unauthorized: Counter
+    let forbidden: Counter
 
     private let segments: Gauge
     private let segmentRecords: Gauge
@@ -60,6 +62,8 @@ final class ServerMetrics: Sendable {
         backupFailures = counter("backup", "failures", "Backups that failed.")
         backupMissed = counter("backup", "missed", "Scheduled backups found missed at start-up.")
         backupDamaged = counter("backup", "verify_damaged", "Backups a verify found damaged.")
+        unauthorized = counter("http", "unauthorized", "Requests refused for a missing or unknown token (401).")
+        forbidden = counter("http", "forbidden", "Requests refused for a token without the route's scope (403).")
         segments = gauge("store", "segments", "", "Live segment files.")
         segmentRecords = gauge("store", "segment_records", "", "Records in segments.")
         segmentBytes = gauge("store", "segment", "bytes", "Bytes of segment files.")

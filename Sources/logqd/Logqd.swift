@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import LogqServer
 
@@ -44,6 +45,11 @@ struct Logqd: AsyncParsableCommand {
     mutating func run() async throws {
         var configuration = ServerConfiguration()
         if let config { configuration = try ServerConfiguration.load(file: config) }
+        // The environment over the file, the command line over both.
+        let problems = try configuration.applyEnvironment(ProcessInfo.processInfo.environment)
+        guard problems.isEmpty else {
+            throw ValidationError("invalid environment:\n" + problems.map { "  - " + $0 }.joined(separator: "\n"))
+        }
         if let data { configuration.dataDirectory = data }
         if let httpAddress {
             guard let address = ListenAddress(parsing: httpAddress) else {
@@ -80,6 +86,11 @@ struct Logqd: AsyncParsableCommand {
             }
         }
         if checkConfig {
+            do {
+                try configuration.checkExposure()
+            } catch {
+                throw ValidationError("\(error)")
+            }
             print("configuration is valid")
             return
         }

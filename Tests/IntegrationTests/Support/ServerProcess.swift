@@ -21,7 +21,7 @@ final class ServerProcess {
     }
 
     /// Starts logqd and waits until both listeners are bound.
-    func start(extraArguments: [String] = []) throws {
+    func start(extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         try? FileManager.default.removeItem(atPath: readyFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.path("logqd"))
@@ -30,6 +30,9 @@ final class ServerProcess {
                 "--data", dataDirectory, "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0",
                 "--syslog-addr", "127.0.0.1:0", "--beats-addr", "127.0.0.1:0", "--ready-file", readyFile,
             ] + extraArguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if !FileManager.default.fileExists(atPath: logFile) {
             _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         }
@@ -98,12 +101,13 @@ struct CLIResult {
     var stderr: String
 }
 
-func runLogq(_ arguments: [String], url: String?) throws -> CLIResult {
+func runLogq(_ arguments: [String], url: String?, token: String? = nil) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binaries.path("logq"))
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["LOGQ_URL"] = url
+    environment["LOGQ_TOKEN"] = token
     process.environment = environment
     let outFile = temporaryPath("stdout")
     let errFile = temporaryPath("stderr")
