@@ -49,10 +49,10 @@ public enum LoghubSample {
     /// Records as Python's `csv` module reads them (the excel dialect the prototype's scorer used): a quoted field
     /// may hold commas, line breaks and `""` for a quote; a quote inside an unquoted field is literal; CR, LF or
     /// CRLF end a record; blank lines are skipped.
-    enum CSV {
+    public enum CSV {
         private enum State { case startRecord, startField, unquoted, quoted, quoteInQuoted }
 
-        static func records(_ bytes: [UInt8]) -> [[String]] {
+        public static func records(_ bytes: [UInt8]) -> [[String]] {
             let quote = UInt8(ascii: "\"")
             let comma = UInt8(ascii: ",")
             var records: [[String]] = []
@@ -63,43 +63,30 @@ public enum LoghubSample {
                 record.append(String(decoding: field, as: UTF8.self))
                 field.removeAll(keepingCapacity: true)
             }
+            func endRecord() {
+                endField()
+                records.append(record)
+                record = []
+                state = .startRecord
+            }
             var i = 0
             while i < bytes.count {
                 let c = bytes[i]
                 i += 1
                 if (c == 0x0A || c == 0x0D) && state != .quoted {
                     if c == 0x0D && i < bytes.count && bytes[i] == 0x0A { i += 1 }
-                    if state != .startRecord {
-                        endField()
-                        records.append(record)
-                        record = []
-                        state = .startRecord
-                    }
+                    if state != .startRecord { endRecord() }
                     continue
                 }
                 switch state {
-                case .startRecord, .startField:
-                    if c == quote {
-                        state = .quoted
-                    } else if c == comma {
-                        endField()
-                        state = .startField
-                    } else {
-                        field.append(c)
-                        state = .unquoted
-                    }
-                case .unquoted:
-                    if c == comma {
-                        endField()
-                        state = .startField
-                    } else {
-                        field.append(c)
-                    }
                 case .quoted:
                     if c == quote { state = .quoteInQuoted } else { field.append(c) }
-                case .quoteInQuoted:
-                    if c == quote {
-                        field.append(quote)
+                case .quoteInQuoted where c == quote:
+                    field.append(quote)
+                    state = .quoted
+                case .startRecord, .startField, .unquoted, .quoteInQuoted:
+                    // A quote opens a field only at its start; elsewhere it is text, as Python's csv reads it.
+                    if c == quote && (state == .startRecord || state == .startField) {
                         state = .quoted
                     } else if c == comma {
                         endField()
@@ -110,10 +97,7 @@ public enum LoghubSample {
                     }
                 }
             }
-            if state != .startRecord {
-                endField()
-                records.append(record)
-            }
+            if state != .startRecord { endRecord() }
             return records
         }
     }

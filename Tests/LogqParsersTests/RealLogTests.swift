@@ -10,57 +10,6 @@ import Testing
     static let library = try! BuiltinPacks.library()
     static let packs = try! BuiltinPacks.compileAll(library: library)
 
-    /// A minimal CSV reader: quoted fields with doubled quotes, as Loghub writes them.
-    static func csvRows(_ text: String) -> [[String]] {
-        var rows: [[String]] = []
-        var row: [String] = []
-        var field = ""
-        var quoted = false
-        var iterator = text.makeIterator()
-        while let character = iterator.next() {
-            if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" {
-                            field.append("\"")
-                        } else {
-                            quoted = false
-                            if next == "," {
-                                row.append(field)
-                                field = ""
-                            } else if next == "\n" || next == "\r\n" {
-                                row.append(field)
-                                rows.append(row)
-                                row = []
-                                field = ""
-                            } else {
-                                field.append(next)
-                            }
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.append(character)
-                }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                row.append(field)
-                field = ""
-            } else if character == "\n" || character == "\r\n" {
-                row.append(field)
-                rows.append(row)
-                row = []
-                field = ""
-            } else {
-                field.append(character)
-            }
-        }
-        if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
-        return rows
-    }
-
     @Test(arguments: [("Linux", "Level", "Component", "PID"), ("OpenSSH", "Component", nil, "Pid")])
     func loghubSyslogMatchesGroundTruth(
         dataset: String, hostColumn: String, appColumn: String?, pidColumn: String
@@ -70,10 +19,8 @@ import Testing
         guard let folder = SharedData.folder("loghub/\(dataset)") else { return }
         let lines = try String(contentsOf: folder.appendingPathComponent("\(dataset)_2k.log"), encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
-        let rows = Self.csvRows(
-            try String(
-                contentsOf: folder.appendingPathComponent("\(dataset)_2k.log_structured_corrected.csv"),
-                encoding: .utf8))
+        let rows = LoghubSample.CSV.records(
+            [UInt8](try Data(contentsOf: folder.appendingPathComponent("\(dataset)_2k.log_structured_corrected.csv"))))
         let header = rows[0]
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }
         #expect(FormatDetector.rank(lines, packs: Self.packs).first?.pack == "syslog")
