@@ -14,7 +14,7 @@ import Glibc
         let clock = ManualClock()
         let (desk, id) = try await NotifierTests.deskWithIncident(severity: .critical, clock: clock)
         var policy = NotificationPolicy()
-        policy.timeoutSeconds = 2
+        policy.timeoutSeconds = 30
         let relay = NotificationPolicy.Email(
             host: "127.0.0.1", port: sink.port, from: "logq <logq@example.com>", to: ["ops@example.com"])
         let dead = NotificationPolicy.Email(
