@@ -106,7 +106,7 @@ public struct LogqServer {
         }
         let mailer = ReportMailer(
             policy: configuration.notifications, desk: desk, store: store, operations: operations)
-        ReportAPI(desk: desk, store: store, operations: operations, mailer: mailer).register(on: router)
+        ReportAPI(desk: desk, store: store, mailer: mailer).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)
         IncidentAPI(desk: desk).register(on: router)
         let http = Application(

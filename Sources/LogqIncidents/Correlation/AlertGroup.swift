@@ -9,11 +9,14 @@ public struct AlertGroup: Sendable, Codable, Equatable {
     public var since: Int64 { signals.map(\.onset).min() ?? 0 }
     public var lastActive: Int64 { signals.map(\.lastActive).max() ?? 0 }
     public var isFiring: Bool { signals.contains { $0.phase == .firing } }
-    public var services: [String] {
+    public var services: [String] { signals.sorted(by: { $0.onset < $1.onset }).services }
+}
+
+extension [SignalState] {
+    /// The signals' services, each once, in the order the signals come.
+    var services: [String] {
         var seen: [String] = []
-        for signal in signals.sorted(by: { $0.onset < $1.onset }) {
-            for service in signal.services where !seen.contains(service) { seen.append(service) }
-        }
+        for signal in self { for service in signal.services where !seen.contains(service) { seen.append(service) } }
         return seen
     }
 }

@@ -27,8 +27,8 @@ public final class SignalEngine {
         rules = policy.rules.map { RuleState(rule: $0, step: policy.evaluationStep) }
     }
 
-    /// Signals firing now, by key.
-    public var firing: [SignalState] { signals.values.filter { $0.phase == .firing }.sorted { $0.key < $1.key } }
+    /// Keys of rules' `by` fields beyond `RuleState.maxKeys`, whose records no rule tracks.
+    public var untrackedKeys: Int { rules.reduce(0) { $0 + $1.untrackedKeys } }
 
     public var currentWatermark: Int64? { nextEvaluation.map { $0 - policy.evaluationStep } }
 

@@ -135,9 +135,6 @@ public actor Notifier {
         for (delivery, outcome) in outcomes { await record(delivery, outcome, now: now) }
     }
 
-    /// Deliveries and repeats waiting, for tests and status.
-    public var pending: Int { deliveries.count }
-
     private func schedule(_ change: IncidentDesk.IncidentChange, now: Int64) {
         let incident = change.incident
         switch change.kind {

@@ -69,11 +69,12 @@ public actor IncidentDesk {
 
     public var alertGroups: [AlertGroup] { groups.sorted { $0.since > $1.since } }
     public var lateRecords: Int { engine.lateRecords }
+    public var untrackedKeys: Int { engine.untrackedKeys }
     public var watermark: Int64? { engine.currentWatermark }
 
     // MARK: Signals
 
-    /// A signal from outside the log stream (Alertmanager), correlated like the rules' own.
+    /// A signal that started, changed or ended: the rules', Alertmanager's or the backups', all correlated alike.
     public func take(_ signal: SignalState) throws {
         if let index = groups.firstIndex(where: { $0.signals.contains { $0.key == signal.key } }) {
             let position = groups[index].signals.firstIndex { $0.key == signal.key }!
@@ -118,10 +119,7 @@ public actor IncidentDesk {
                     $0.kind == .signalJoined && $0.text.hasPrefix(joined.key.description + ":")
                 })
             {
-                events.append(
-                    TimelineEvent(
-                        at: joined.onset, kind: .signalJoined, actor: "logqd", text: "\(joined.key): \(joined.summary)")
-                )
+                events.append(Self.joinedEvent(joined))
             }
             if let resolved {
                 events.append(
@@ -135,13 +133,8 @@ public actor IncidentDesk {
                         at: group.lastActive, kind: .severityRaised, actor: "logqd",
                         text: "\(previous.rawValue) → \(incident.severity.rawValue)"))
             }
-            if let joined, !incident.status.isActive, joined.phase == .firing,
-                incident.status == .resolved || incident.status == .mitigated
-            {
-                incident.status = .open
-                incident.resolvedAt = nil
-                events.append(
-                    TimelineEvent(at: clock(), kind: .reopened, actor: "logqd", text: "\(joined.key) fired again"))
+            if let joined, joined.phase == .firing, incident.status == .resolved {
+                events.append(reopen(&incident, because: "\(joined.key) fired again"))
                 try database.update(incident, appending: events)
                 notify(.reopened, incident)
                 return
@@ -154,22 +147,26 @@ public actor IncidentDesk {
         if let reopened = try reopenCandidate(for: group) {
             groups[index].incidentID = reopened.id
             var incident = reopened
-            incident.status = .open
-            incident.resolvedAt = nil
+            let event = reopen(&incident, because: "the same signals fired again within the grace period")
             apply(group, to: &incident)
-            try database.update(
-                incident,
-                appending: [
-                    TimelineEvent(
-                        at: clock(), kind: .reopened, actor: "logqd",
-                        text: "the same signals fired again within the grace period")
-                ])
+            try database.update(incident, appending: [event])
             notify(.reopened, incident)
             return
         }
         if policy.openIncidentsFor.contains(group.severity) {
             _ = try openIncident(from: index, by: "policy (\(group.severity.rawValue) opens an incident at once)")
         }
+    }
+
+    /// A resolved incident open again because its signals fired; the event for its timeline.
+    private func reopen(_ incident: inout Incident, because reason: String) -> TimelineEvent {
+        incident.status = .open
+        incident.resolvedAt = nil
+        return TimelineEvent(at: clock(), kind: .reopened, actor: "logqd", text: reason)
+    }
+
+    private static func joinedEvent(_ signal: SignalState) -> TimelineEvent {
+        TimelineEvent(at: signal.onset, kind: .signalJoined, actor: "logqd", text: "\(signal.key): \(signal.summary)")
     }
 
     private func reopenCandidate(for group: AlertGroup) throws -> Incident? {
@@ -187,19 +184,13 @@ public actor IncidentDesk {
         signals.sort { $0.onset == $1.onset ? $0.key < $1.key : $0.onset < $1.onset }
         incident.signals = signals
         incident.severity = max(incident.severity, group.severity)
-        incident.services = Self.services(of: signals)
+        incident.services = signals.services
         incident.firstSeen = signals.map(\.onset).min() ?? incident.firstSeen
         incident.lastSeen = max(incident.lastSeen, signals.map(\.lastActive).max() ?? 0)
         incident.rootCauses = correlator.rootCauses(of: signals)
         incident.runbook = Runbook.hints(for: signals)
         incident.category = category(of: incident)
         incident.title = title(of: incident)
-    }
-
-    private static func services(of signals: [SignalState]) -> [String] {
-        var seen: [String] = []
-        for signal in signals { for service in signal.services where !seen.contains(service) { seen.append(service) } }
-        return seen
     }
 
     /// The category of the root-cause candidate's signal: a fault is what started it.
@@ -244,11 +235,7 @@ public actor IncidentDesk {
             alertGroup: group.id, signals: [], rootCauses: [], runbook: [], timeline: [])
         apply(group, to: &incident)
         incident.timeline = [TimelineEvent(at: incident.openedAt, kind: .opened, actor: actor, text: incident.title)]
-        for signal in incident.signals {
-            incident.timeline.append(
-                TimelineEvent(
-                    at: signal.onset, kind: .signalJoined, actor: "logqd", text: "\(signal.key): \(signal.summary)"))
-        }
+        incident.timeline += incident.signals.map(Self.joinedEvent)
         let stored = try database.insert(incident)
         groups[index].incidentID = stored.id
         notify(.opened, stored)

@@ -9,7 +9,10 @@ struct IncidentAPI {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/alerts") { _, _ in try Self.json(await desk.alertGroups) }
         router.get("/api/v1/alerts/status") { _, _ in
-            try Self.json(AlertStatus(watermark: await desk.watermark, lateRecords: await desk.lateRecords))
+            try Self.json(
+                AlertStatus(
+                    watermark: await desk.watermark, lateRecords: await desk.lateRecords,
+                    untrackedKeys: await desk.untrackedKeys))
         }
         router.get("/api/v1/incidents") { request, _ in
             let active = request.uri.queryParameters.get("active") == "true"
@@ -60,6 +63,7 @@ struct IncidentAPI {
     struct AlertStatus: Encodable {
         var watermark: Int64?
         var lateRecords: Int
+        var untrackedKeys: Int
     }
 
     /// Turns the desk's typed errors into HTTP answers.

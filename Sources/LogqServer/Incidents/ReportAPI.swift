@@ -8,8 +8,7 @@ import LogqQuery
 struct ReportAPI {
     let desk: IncidentDesk
     let store: LogStore
-    /// Lines on backups and retention for the weekly review.
-    let operations: @Sendable () async -> [String]
+    /// Writes and emails the weekly review.
     let mailer: ReportMailer
 
     func register(on router: Router<BasicRequestContext>) {
@@ -46,12 +45,11 @@ struct ReportAPI {
         router.get("/api/v1/reports/weekly") { request, _ in
             let now = Int64(Date().timeIntervalSince1970 * 1e9)
             let week = request.uri.queryParameters.get("week") ?? WeeklyReport.week(containing: now)
-            guard
-                let report = try WeeklyReport.write(
-                    week: week, incidents: try await desk.incidents(), using: StoreReportQueries(store: store),
-                    operations: await operations())
-            else {
-                throw APIError(status: .badRequest, message: "week must be an ISO week such as 2026-W48, got '\(week)'")
+            let report: WeeklyReport
+            do {
+                report = try await mailer.report(week: week)
+            } catch let failure as ReportMailer.Failure {
+                throw APIError(status: .badRequest, message: failure.description)
             }
             return try Self.render(request, json: report, markdown: report.markdown(), html: report.html())
         }

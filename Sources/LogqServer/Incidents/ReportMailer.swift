@@ -4,8 +4,8 @@ import LogqIncidents
 import LogqIndex
 import ServiceLifecycle
 
-/// Emails the weekly review: on the schedule of `incidents.notifications.weekly_report`, and on request
-/// (`POST /api/v1/reports/weekly/email`).
+/// Writes the weekly review (`GET /api/v1/reports/weekly`) and emails it: on the schedule of
+/// `incidents.notifications.weekly_report`, and on request (`POST /api/v1/reports/weekly/email`).
 struct ReportMailer: Sendable {
     let policy: NotificationPolicy
     let desk: IncidentDesk
@@ -28,16 +28,22 @@ struct ReportMailer: Sendable {
         }
     }
 
-    /// Sends the review of `week` to the weekly report's channel; returns the recipients.
-    func send(week: String) async throws -> [String] {
-        guard let schedule = policy.weeklyReport,
-            let channel = policy.channels.first(where: { $0.name == schedule.channel }), let email = channel.email
-        else { throw Failure.notConfigured }
+    /// The review of the ISO week `week`, from the incident records and the store.
+    func report(week: String) async throws -> WeeklyReport {
         guard
             let report = try WeeklyReport.write(
                 week: week, incidents: try await desk.incidents(), using: StoreReportQueries(store: store),
                 operations: await operations())
         else { throw Failure.badWeek(week) }
+        return report
+    }
+
+    /// Sends the review of `week` to the weekly report's channel; returns the recipients.
+    func send(week: String) async throws -> [String] {
+        guard let schedule = policy.weeklyReport,
+            let channel = policy.channels.first(where: { $0.name == schedule.channel }), let email = channel.email
+        else { throw Failure.notConfigured }
+        let report = try await report(week: week)
         let message = EmailMessage(
             from: email.from, to: email.to, subject: "logq weekly review \(week)",
             body: schedule.html ? report.html() : report.markdown(), isHTML: schedule.html)
