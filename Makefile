@@ -4,7 +4,7 @@ SOURCES := Package.swift Sources Index Parsers Tests
 # Build libraries, and the tools the tests and benchmarks run (zstd, ripgrep and pcre2grep are the benchmarks' peers;
 # rsyslog is a real syslog sender in the integration tests; Alertmanager posts its webhook to logqd; promtool lints /metrics; sqlite3 reads
 # the incident database in tests).
-DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev zlib1g-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog sqlite3 prometheus-alertmanager prometheus
+DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev zlib1g-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog rsyslog-gnutls openssl sqlite3 prometheus-alertmanager prometheus
 
 .PHONY: deps build run test test-venv bench lint format clean
 

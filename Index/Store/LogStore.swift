@@ -31,6 +31,8 @@ public final class LogStore: @unchecked Sendable {
         /// Derives fields from each record before it is written (error templates, SQL fingerprints), on the
         /// appending thread, so that the WAL, the segments and the commit observers all see them.
         public var enrich: (@Sendable (inout LogRecord) -> Void)?
+        /// Told of each WAL fsync, flush and merge with its duration (the server's metrics).
+        public var observer: StoreObserver?
 
         public init(
             flushRecordCount: Int = 200_000,
@@ -41,8 +43,10 @@ public final class LogStore: @unchecked Sendable {
             mergeMaxRecords: Int = 2_000_000,
             segment: SegmentWriter.Options = SegmentWriter.Options(),
             retentionClass: (@Sendable (LogRecord) -> String)? = nil,
-            enrich: (@Sendable (inout LogRecord) -> Void)? = nil
+            enrich: (@Sendable (inout LogRecord) -> Void)? = nil,
+            observer: StoreObserver? = nil
         ) {
+            self.observer = observer
             self.retentionClass = retentionClass
             self.enrich = enrich
             self.mergeFanIn = mergeFanIn
@@ -375,7 +379,9 @@ public final class LogStore: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         do {
             try wal.append(batch.lazy.flatMap(\.records))
+            let started = ContinuousClock.now
             try wal.sync()
+            options.observer?.walSynced(ContinuousClock.now - started)
         } catch {
             logger.error("WAL write failed; the batch is not acknowledged", metadata: ["error": "\(error)"])
             batch.forEach { $0.ticket.complete(error) }
@@ -430,9 +436,11 @@ public final class LogStore: @unchecked Sendable {
         do {
             wal = try WALWriter(directory: directory + "/" + StoreFileNames.walDirectory, generation: covered + 1)
         } catch {
-            // The records stay in the memtable and the current WAL; the next seal tries again.
+            // The records stay in the memtable and the current WAL; the next seal tries again, after a pause
+            // so that a full disk does not turn into a busy loop (commits wait meanwhile: back-pressure).
             logger.error("cannot start a new WAL file; flush postponed", metadata: ["error": "\(error)"])
             waiters.forEach { $0.resume(throwing: error) }
+            Thread.sleep(forTimeInterval: 1)
             return
         }
         condition.lock()
@@ -467,7 +475,9 @@ public final class LogStore: @unchecked Sendable {
             var readers: [SegmentReader] = []
             if let covered = job.coveredGeneration {
                 do {
+                    let started = ContinuousClock.now
                     readers = try writeSegments(job.records.all, coveredGeneration: covered)
+                    options.observer?.flushed(ContinuousClock.now - started, job.records.count)
                 } catch {
                     logger.error(
                         "flush failed; the records stay in the WAL and in memory", metadata: ["error": "\(error)"])
@@ -577,7 +587,9 @@ public final class LogStore: @unchecked Sendable {
         }
         guard inputs.count >= 2 else { return false }
         do {
+            let started = ContinuousClock.now
             try merge(inputs)
+            options.observer?.merged(ContinuousClock.now - started, inputs.reduce(0) { $0 + $1.recordCount })
             return true
         } catch {
             logger.error("merge failed; the segments stay as they are", metadata: ["error": "\(error)"])

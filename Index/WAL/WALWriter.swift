@@ -10,6 +10,9 @@ final class WALWriter {
     let generation: UInt64
     let path: String
     private var descriptor: Int32
+    /// Bytes of the file known to be whole and fsynced. A failed write or fsync cuts the file back to
+    /// it, so a frame torn by a full disk is never followed by frames that replay would then not reach.
+    private var durableLength: off_t = 0
 
     static func fileName(generation: UInt64) -> String {
         let hex = String(generation, radix: 16)
@@ -30,9 +33,16 @@ final class WALWriter {
         header.writeUInt64(WALFormat.magic)
         header.writeUInt32(WALFormat.version)
         header.writeUInt32(0)
-        try DurableFile.writeAll(header.bytes, to: descriptor, path: path)
-        try sync()
-        try DurableFile.syncDirectory(containing: path)
+        do {
+            try DurableFile.writeAll(header.bytes, to: descriptor, path: path)
+            try sync()
+            try DurableFile.syncDirectory(containing: path)
+        } catch {
+            // No half-written header is left for replay to trip on; the caller tries again later.
+            close(descriptor)
+            unlink(path)
+            throw error
+        }
     }
 
     /// Writes one frame holding `records`. Not durable until `sync()` returns.
@@ -44,11 +54,27 @@ final class WALWriter {
         frame.writeUInt32(UInt32(payload.count))
         frame.writeUInt32(CRC32C.checksum(payload.bytes))
         frame.write(payload.bytes)
-        try DurableFile.writeAll(frame.bytes, to: descriptor, path: path)
+        do {
+            try DurableFile.writeAll(frame.bytes, to: descriptor, path: path)
+        } catch {
+            rollBack()
+            throw error
+        }
     }
 
     func sync() throws(StorageError) {
-        guard fsync(descriptor) == 0 else { throw .io(operation: "fsync WAL", path: path, errno: errno) }
+        guard fsync(descriptor) == 0 else {
+            let code = errno
+            rollBack()
+            throw .io(operation: "fsync WAL", path: path, errno: code)
+        }
+        durableLength = lseek(descriptor, 0, SEEK_CUR)
+    }
+
+    /// Drops what was written since the last successful sync. Those records were never acknowledged.
+    private func rollBack() {
+        _ = ftruncate(descriptor, durableLength)
+        _ = lseek(descriptor, durableLength, SEEK_SET)
     }
 
     deinit { close(descriptor) }

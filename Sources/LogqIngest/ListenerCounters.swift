@@ -23,7 +23,7 @@ public final class ListenerCounters: Sendable {
     func closed() { openConnections.subtract(1, ordering: .relaxed) }
     func rejected() { rejectedConnections.add(1, ordering: .relaxed) }
     func closedIdle() { idleClosed.add(1, ordering: .relaxed) }
-    func received(bytes: Int) { receivedBytes.add(bytes, ordering: .relaxed) }
+    public func received(bytes: Int) { receivedBytes.add(bytes, ordering: .relaxed) }
     func stored(lines: Int, truncated: Int) {
         storedLines.add(lines, ordering: .relaxed)
         if truncated > 0 { truncatedLines.add(truncated, ordering: .relaxed) }

@@ -1,14 +1,16 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// What every TCP listener does around its protocol: bind, close idle connections, refuse those over the
-/// limit, serve each accepted one on its own task, and stop accepting on graceful shutdown.
+/// limit, speak TLS when given a context, serve each accepted one on its own task, and stop accepting on
+/// graceful shutdown.
 enum TCPAcceptLoop {
     static func run(
-        host: String, port: Int, name: String, limits: ConnectionLimits, counters: ListenerCounters?,
-        logger: Logger, onBound: @Sendable (Int) -> Void,
+        host: String, port: Int, name: String, limits: ConnectionLimits, tls: NIOSSLContext?,
+        counters: ListenerCounters?, logger: Logger, onBound: @Sendable (Int) -> Void,
         serve: @escaping @Sendable (NIOAsyncChannel<ByteBuffer, ByteBuffer>) async -> Void
     ) async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -19,13 +21,19 @@ enum TCPAcceptLoop {
             )
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // A failed handshake (no or a wrong client certificate, plain text) surfaces as an
+                        // error in the connection's inbound stream, where the listener counts it.
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(readTimeout: limits.idleTimeout), CloseOnIdleHandler(counters: counters))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
-        logger.info("listening for \(name)", metadata: ["address": "\(host):\(boundPort)"])
+        logger.info(
+            "listening for \(name)", metadata: ["address": "\(host):\(boundPort)", "tls": "\(tls != nil)"])
         onBound(boundPort)
 
         try await withGracefulShutdownHandler {

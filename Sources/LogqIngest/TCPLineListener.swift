@@ -3,6 +3,7 @@ import LogqIndex
 import LogqParsers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// TCP listener for newline-delimited JSON or plain text (port 5170 by default), or lines of one kind
@@ -21,6 +22,8 @@ public struct TCPLineListener: Service {
     let counters: ParseCounters?
     let listenerCounters: ListenerCounters?
     let limits: ConnectionLimits
+    /// TLS on this listener (RFC 5425 for syslog), with client certificates when the context asks.
+    let tls: NIOSSLContext?
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
 
@@ -36,9 +39,11 @@ public struct TCPLineListener: Service {
         counters: ParseCounters? = nil,
         listenerCounters: ListenerCounters? = nil,
         limits: ConnectionLimits = ConnectionLimits(),
+        tls: NIOSSLContext? = nil,
         logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.tls = tls
         self.listenerCounters = listenerCounters
         self.limits = limits
         self.host = host
@@ -54,7 +59,7 @@ public struct TCPLineListener: Service {
 
     public func run() async throws {
         try await TCPAcceptLoop.run(
-            host: host, port: port, name: name, limits: limits, counters: listenerCounters, logger: logger,
+            host: host, port: port, name: name, limits: limits, tls: tls, counters: listenerCounters, logger: logger,
             onBound: onBound, serve: { await self.serve($0) })
     }
 
@@ -78,6 +83,7 @@ public struct TCPLineListener: Service {
             }
         } catch {
             // The sender gets no acknowledgement on this protocol; what was not stored is reported here.
+            if error is NIOSSLError || error is BoringSSLError { listenerCounters?.protocolError() }
             logger.warning(
                 "\(name) connection ended with an error",
                 metadata: ["peer": "\(peer)", "error": "\(error)", "stored_lines": "\(ingestor.durable)"])

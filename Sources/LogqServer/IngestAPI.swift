@@ -7,6 +7,7 @@ import LogqParsers
 /// every record is durable. The body is streamed: memory stays bounded however large it is.
 struct IngestAPI {
     let store: LogStore
+    let counters: ListenerCounters
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/api/v1/ingest") { request, _ in
@@ -23,8 +24,12 @@ struct IngestAPI {
     }
 
     private func ingest(_ request: Request) async throws -> Response {
-        var ingestor = LineBatchIngestor(store: store, decoder: LineDecoder(source: "http"))
-        for try await buffer in request.body { try await ingestor.feed(buffer) }
+        var ingestor = LineBatchIngestor(
+            store: store, maker: LineRecordMaker(decoder: LineDecoder(source: "http")), listenerCounters: counters)
+        for try await buffer in request.body {
+            counters.received(bytes: buffer.readableBytes)
+            try await ingestor.feed(buffer)
+        }
         try await ingestor.finish()
         return Response(
             status: .ok, headers: [.contentType: "application/json"],

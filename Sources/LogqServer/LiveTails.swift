@@ -20,6 +20,9 @@ final class LiveTails: Service, Sendable {
         return id
     }
 
+    /// Open tails now (the metrics' tail subscribers).
+    var count: Int { open.withLock { $0.count } }
+
     func remove(_ id: UInt64) {
         _ = open.withLock { $0.removeValue(forKey: id) }
     }

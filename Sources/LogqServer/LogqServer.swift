@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import LogqIncidents
 import LogqIndex
@@ -15,19 +17,39 @@ public struct LogqServer {
     public let logger: Logger
     /// Written once every listener is bound: `{"http_port":…,"tcp_port":…}` (tests use port 0).
     public let readyFile: String?
+    /// The level, format and self-ingest of logqd's own logs (logqd's main sets up the handler).
+    public let logControl: OwnLogControl?
+    /// Read again on SIGHUP, with the configuration file.
+    public let environment: [String: String]
 
-    public init(configuration: ServerConfiguration, logger: Logger, readyFile: String? = nil) {
+    public init(
+        configuration: ServerConfiguration, logger: Logger, readyFile: String? = nil, logControl: OwnLogControl? = nil,
+        environment: [String: String] = [:]
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.readyFile = readyFile
+        self.logControl = logControl
+        self.environment = environment
     }
 
     public func run() async throws {
         try configuration.checkExposure()
+        let credentials: TLSCredentials?
+        do {
+            credentials = try configuration.tls.map { settings throws(TLSFileError) in
+                try TLSCredentials(settings: settings)
+            }
+        } catch {
+            throw ServerStartError("\(error)")
+        }
+        let tlsListeners = configuration.tls?.listeners ?? []
+        let tcpTLS = try credentials?.makeTCPContext()
         let enricher = RecordEnricher()
+        let metrics = ServerMetrics()
         let store = try LogStore(
-            directory: configuration.dataDirectory, options: configuration.storeOptions(enricher: enricher),
-            logger: logger)
+            directory: configuration.dataDirectory,
+            options: configuration.storeOptions(enricher: enricher, observer: metrics.storeObserver), logger: logger)
         let incidentDatabase: IncidentDatabase
         do {
             incidentDatabase = try IncidentDatabase(
@@ -49,15 +71,16 @@ public struct LogqServer {
         let listenerCounters = [
             "tcp": ListenerCounters(name: "tcp"), "syslog_tcp": ListenerCounters(name: "syslog_tcp"),
             "syslog_udp": ListenerCounters(name: "syslog_udp"), "beats": ListenerCounters(name: "beats"),
+            "http": ListenerCounters(name: "http"),
         ]
+        let fileCounters = configuration.fileInputs.map { ListenerCounters(name: "file:" + $0.name) }
         let limits = ConnectionLimits(
             maxConnections: configuration.maxConnections, idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))
         )
         let router = Router()
-        let metrics = ServerMetrics()
-        if !configuration.apiTokens.isEmpty {
-            router.add(middleware: AuthMiddleware(tokens: configuration.apiTokens, metrics: metrics))
-        }
+        let tokens = CurrentTokens(configuration.apiTokens)
+        router.add(middleware: AuthMiddleware(tokens: tokens, metrics: metrics))
+        router.add(middleware: QueryMetricsMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in "ok\n" }
         let dataDirectory = configuration.dataDirectory
         router.get("/readyz") { _, _ -> Response in
@@ -73,8 +96,12 @@ public struct LogqServer {
         let tails = LiveTails()
         SearchAPI(store: store, parseCounters: counters, listenerCounters: listenerCounters, tails: tails).register(
             on: router)
-        IngestAPI(store: store).register(on: router)
-        metrics.register(on: router, store: store, desk: desk, notifier: notifier)
+        IngestAPI(store: store, counters: listenerCounters["http"]!).register(on: router)
+        metrics.register(
+            on: router,
+            sources: .init(
+                store: store, desk: desk, notifier: notifier, parseCounters: counters,
+                listeners: listenerCounters.values.sorted { $0.name < $1.name } + fileCounters, tails: tails))
         let retention = RetentionEnforcer(
             store: store, policy: configuration.retention, logger: logger, metrics: metrics)
         let backupSignal = BackupSignal(desk: desk)
@@ -109,8 +136,15 @@ public struct LogqServer {
         ReportAPI(desk: desk, store: store, mailer: mailer).register(on: router)
         ElasticsearchAPI(store: store).register(on: router)
         IncidentAPI(desk: desk).register(on: router)
+        let httpServer: HTTPServerBuilder =
+            if let credentials, tlsListeners.contains(.http) {
+                try .tls(.http1(), tlsConfiguration: credentials.httpConfiguration())
+            } else {
+                .http1()
+            }
         let http = Application(
             router: router,
+            server: httpServer,
             configuration: .init(
                 address: .hostname(configuration.httpAddress.host, port: configuration.httpAddress.port),
                 serverName: "logqd"),
@@ -127,15 +161,24 @@ public struct LogqServer {
                 guard let tcpPack else { return LineRecordMaker(decoder: LineDecoder(source: "tcp")) }
                 return LineRecordMaker(pack: tcpPack, zone: zone, defaults: RecordDefaults(source: "tcp"))
             },
-            counters: counters, listenerCounters: listenerCounters["tcp"], limits: limits, logger: logger,
-            onBound: { ready.bound(.tcp, port: $0) })
+            counters: counters, listenerCounters: listenerCounters["tcp"], limits: limits,
+            tls: tlsListeners.contains(.tcp) ? tcpTLS : nil, logger: logger, onBound: { ready.bound(.tcp, port: $0) })
 
         // Stopped in reverse order: live tails end before the HTTP server waits for open responses.
         var services: [any Service] = [
             StoreService(store: store), tcp, http, tails, RetentionService(enforcer: retention),
             IncidentService(store: store, desk: desk, notifier: notifier, logger: logger),
             ReportScheduleService(mailer: mailer, logger: logger),
+            ReloadService(
+                configuration: configuration, environment: environment, tokens: tokens, credentials: credentials,
+                logControl: logControl, metrics: metrics, logger: logger),
         ]
+        if configuration.selfIngestLogs, let logControl {
+            let sink = OwnLogSink()
+            logControl.sink.withLock { $0 = sink }
+            // Second: it stops just before the store, so the last lines are kept.
+            services.insert(OwnLogService(sink: sink, store: store), at: 1)
+        }
         if let backups, let policy = configuration.backup {
             let zone = TimeZone(identifier: policy.timeZone ?? configuration.timeZone) ?? TimeZone(identifier: "UTC")!
             services.append(BackupScheduleService(runner: backups, zone: zone))
@@ -150,7 +193,8 @@ public struct LogqServer {
                 TCPLineListener(
                     host: address.host, port: address.port, store: store, makeRecordMaker: makeSyslogRecords,
                     makeFramer: { SyslogFramer() }, name: "syslog over TCP", counters: counters,
-                    listenerCounters: listenerCounters["syslog_tcp"], limits: limits, logger: logger,
+                    listenerCounters: listenerCounters["syslog_tcp"], limits: limits,
+                    tls: tlsListeners.contains(.syslog) ? tcpTLS : nil, logger: logger,
                     onBound: { ready.bound(.syslogTCP, port: $0) }),
                 at: 1)
         }
@@ -167,17 +211,18 @@ public struct LogqServer {
             services.insert(
                 BeatsListener(
                     host: address.host, port: address.port, store: store, counters: counters,
-                    listenerCounters: listenerCounters["beats"], limits: limits, logger: logger,
+                    listenerCounters: listenerCounters["beats"], limits: limits,
+                    tls: tlsListeners.contains(.beats) ? tcpTLS : nil, logger: logger,
                     onBound: { ready.bound(.beats, port: $0) }),
                 at: 1)
         }
 
         if !configuration.fileInputs.isEmpty {
-            for input in configuration.fileInputs {
+            for (input, counters) in zip(configuration.fileInputs, fileCounters) {
                 services.insert(
                     FileTailer(
                         input: try input.fileInput(library: library), store: store,
-                        dataDirectory: configuration.dataDirectory, logger: logger,
+                        dataDirectory: configuration.dataDirectory, counters: counters, logger: logger,
                         storedOffset: { id, after in Self.storedOffset(store: store, fileID: id, after: after) }),
                     at: 1)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import LogqIncidents
 import LogqIndex
 import LogqParsers
@@ -44,12 +45,20 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var apiTokens = APITokens()
     /// `auth.allow_unauthenticated`: listen beyond loopback with no token (a proxy in front does auth).
     public var allowUnauthenticated = false
+    /// `log.level`; the command line's `--log-level` wins over it.
+    public var logLevel: Logger.Level = .info
+    /// `log.format`: logfmt (the default), json or text.
+    public var logFormat = LogFormat.logfmt
+    /// `log.self_ingest`: also store logqd's own log lines as records under `service:logqd`.
+    public var selfIngestLogs = false
+    /// `tls:`; nil serves plain TCP and HTTP.
+    public var tls: TLSSettings?
     /// The file this configuration was read from: backups keep a copy.
     public var configFile: String?
 
     public init() {}
 
-    func storeOptions(enricher: RecordEnricher) -> LogStore.Options {
+    func storeOptions(enricher: RecordEnricher, observer: StoreObserver? = nil) -> LogStore.Options {
         let retention = retention
         var classify: (@Sendable (LogRecord) -> String)?
         if !retention.rules.isEmpty {
@@ -60,7 +69,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             flushAge: .seconds(flushAgeSeconds),
             segment: SegmentWriter.Options(codec: compression, zstdLevel: zstdLevel),
             retentionClass: classify,
-            enrich: { enricher.enrich(&$0) }
+            enrich: { enricher.enrich(&$0) },
+            observer: observer
         )
     }
 }
@@ -222,6 +232,18 @@ extension ServerConfiguration {
                 } catch {
                     problems.append(contentsOf: error.problems)
                 }
+            case "log":
+                guard let section = value as? [String: Any] else {
+                    problems.append("log: must be a mapping with level:, format:, self_ingest:")
+                    continue
+                }
+                configuration.apply(log: section, problems: &problems)
+            case "tls":
+                guard let section = value as? [String: Any] else {
+                    problems.append("tls: must be a mapping with certificate:, key:, client_ca:, listeners:")
+                    continue
+                }
+                configuration.apply(tls: section, problems: &problems)
             case "retention", "backup":
                 guard let section = value as? [String: Any] else {
                     problems.append("\(key): must be a mapping")
@@ -235,7 +257,7 @@ extension ServerConfiguration {
             default:
                 problems.append(
                     "\(key): unknown key (known: data, http, tcp, syslog, beats, limits, inputs, store, parsers, "
-                        + "retention, backup, incidents, auth)")
+                        + "retention, backup, incidents, auth, tls, log)")
             }
         }
         if problems.isEmpty {
@@ -416,18 +438,91 @@ extension ServerConfiguration {
         return problems
     }
 
-    /// Refuses to listen beyond loopback with no token, unless told a proxy in front does the auth.
+    /// Refuses to listen beyond loopback without auth, unless told a proxy in front does it: HTTP needs API
+    /// tokens; the TCP listeners need TLS with client certificates (`tls.client_ca`); syslog over UDP has
+    /// no auth at all, so beyond loopback it always needs `auth.allow_unauthenticated`.
     public func checkExposure() throws {
-        guard apiTokens.isEmpty, !allowUnauthenticated else { return }
-        let addresses = [httpAddress, tcpAddress] + [syslogAddress, syslogUDPAddress, beatsAddress].compactMap { $0 }
-        let exposed = addresses.filter {
-            !["127.0.0.1", "::1", "localhost"].contains($0.host) && !$0.host.hasPrefix("127.")
+        guard !allowUnauthenticated else { return }
+        let listeners: [(ListenAddress?, String, Bool)] = [
+            (httpAddress, "HTTP", !apiTokens.isEmpty),
+            (tcpAddress, "TCP lines", tls?.authenticatesSenders(on: .tcp) == true),
+            (syslogAddress, "syslog over TCP", tls?.authenticatesSenders(on: .syslog) == true),
+            (syslogUDPAddress, "syslog over UDP", false),
+            (beatsAddress, "Beats", tls?.authenticatesSenders(on: .beats) == true),
+        ]
+        let exposed = listeners.compactMap { address, name, authenticated -> String? in
+            guard let address, !authenticated, !Self.isLoopback(address.host) else { return nil }
+            return "\(name) on \(address)"
         }
         guard exposed.isEmpty else {
             throw ServerStartError(
-                "logqd would listen on \(exposed.map(\.description).joined(separator: ", ")) with no API token: set "
-                    + "auth.tokens or LOGQ_API_TOKENS, or auth.allow_unauthenticated: true when a proxy in front "
-                    + "authenticates")
+                "logqd would listen without auth on " + exposed.joined(separator: ", ") + ": HTTP needs "
+                    + "auth.tokens or LOGQ_API_TOKENS, the TCP listeners need tls with client_ca (client "
+                    + "certificates), syslog over UDP has no auth (bind it to 127.0.0.1 or turn it off); or set "
+                    + "auth.allow_unauthenticated: true when something in front authenticates")
         }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        ["::1", "localhost"].contains(host) || host.hasPrefix("127.")
+    }
+}
+
+extension ServerConfiguration {
+    mutating func apply(log section: [String: Any], problems: inout [String]) {
+        for (key, value) in section {
+            switch key {
+            case "level":
+                if let name = value as? String, let level = Logger.Level(rawValue: name) {
+                    logLevel = level
+                } else {
+                    problems.append(
+                        "log.level: one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+            case "format":
+                if let name = value as? String, let format = LogFormat(rawValue: name) {
+                    logFormat = format
+                } else {
+                    problems.append("log.format: logfmt, json or text")
+                }
+            case "self_ingest":
+                if let flag = value as? Bool {
+                    selfIngestLogs = flag
+                } else {
+                    problems.append("log.self_ingest: true or false")
+                }
+            default:
+                problems.append("log.\(key): unknown key (known: level, format, self_ingest)")
+            }
+        }
+    }
+
+    /// The sections SIGHUP cannot apply in place, named when a reload finds them changed. Listener
+    /// addresses and the data directory are left out: the command line may override them, and they too
+    /// need a restart (docs/configuration.md, "Reloading").
+    func sectionsNeedingRestart(after fresh: ServerConfiguration) -> [String] {
+        var changed: [String] = []
+        if storeOptionsKey != fresh.storeOptionsKey { changed.append("store") }
+        if fileInputs != fresh.fileInputs { changed.append("inputs") }
+        if patternPaths != fresh.patternPaths || timeZone != fresh.timeZone || tcpParser != fresh.tcpParser {
+            changed.append("parsers")
+        }
+        if maxConnections != fresh.maxConnections || idleTimeoutSeconds != fresh.idleTimeoutSeconds {
+            changed.append("limits")
+        }
+        if retention != fresh.retention { changed.append("retention") }
+        if backup != fresh.backup { changed.append("backup") }
+        if incidents != fresh.incidents || notifications != fresh.notifications { changed.append("incidents") }
+        if logFormat != fresh.logFormat || selfIngestLogs != fresh.selfIngestLogs { changed.append("log.format") }
+        if tls?.clientCAFile != fresh.tls?.clientCAFile || tls?.listeners != fresh.tls?.listeners
+            || tls?.certificateFile != fresh.tls?.certificateFile || tls?.keyFile != fresh.tls?.keyFile
+        {
+            changed.append("tls")
+        }
+        return changed
+    }
+
+    private var storeOptionsKey: [Int] {
+        [flushRecordCount, flushAgeSeconds, compression == .zstd ? 0 : 1, Int(zstdLevel)]
     }
 }

@@ -26,8 +26,13 @@ struct Logqd: AsyncParsableCommand {
     @Option(name: .customLong("ready-file"), help: "Write the bound ports here as JSON once listening.")
     var readyFile: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical (over log.level; default info).")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "logfmt, json or text (over log.format; default logfmt).")
+    var logFormat: String?
 
     @Option(
         name: .customLong("syslog-addr"),
@@ -85,6 +90,19 @@ struct Logqd: AsyncParsableCommand {
                 configuration.beatsAddress = address
             }
         }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw ValidationError(
+                    "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            configuration.logLevel = level
+        }
+        if let logFormat {
+            guard let format = LogFormat(rawValue: logFormat) else {
+                throw ValidationError("--log-format must be logfmt, json or text")
+            }
+            configuration.logFormat = format
+        }
         if checkConfig {
             do {
                 try configuration.checkExposure()
@@ -94,16 +112,12 @@ struct Logqd: AsyncParsableCommand {
             print("configuration is valid")
             return
         }
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError(
-                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let control = OwnLogControl(level: configuration.logLevel, format: configuration.logFormat)
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, control: control) }
         let logger = Logger(label: "logqd")
-        try await LogqServer(configuration: configuration, logger: logger, readyFile: readyFile).run()
+        try await LogqServer(
+            configuration: configuration, logger: logger, readyFile: readyFile, logControl: control,
+            environment: ProcessInfo.processInfo.environment
+        ).run()
     }
 }

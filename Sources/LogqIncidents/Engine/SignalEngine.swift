@@ -86,8 +86,12 @@ public final class SignalEngine {
         return changed
     }
 
+    /// Rule evaluations so far: one per rule per evaluated window (the metrics' rule evaluations).
+    public private(set) var evaluations = 0
+
     private func evaluate(at time: Int64) -> [SignalState] {
         var rungs: [SignalKey: [(AlertRule, RuleState.Outcome)]] = [:]
+        evaluations += rules.count
         for rule in rules {
             for outcome in rule.evaluate(at: time) {
                 rungs[outcome.key, default: []].append((rule.rule, outcome))

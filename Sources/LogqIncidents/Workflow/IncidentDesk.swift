@@ -69,6 +69,7 @@ public actor IncidentDesk {
 
     public var alertGroups: [AlertGroup] { groups.sorted { $0.since > $1.since } }
     public var lateRecords: Int { engine.lateRecords }
+    public var ruleEvaluations: Int { engine.evaluations }
     public var untrackedKeys: Int { engine.untrackedKeys }
     public var watermark: Int64? { engine.currentWatermark }
 

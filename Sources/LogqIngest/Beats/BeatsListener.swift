@@ -3,6 +3,7 @@ import LogqIndex
 import LogqParsers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// The Beats protocol on port 5044: each window's events are stored, and the window's highest sequence
@@ -15,15 +16,18 @@ public struct BeatsListener: Service {
     let counters: ParseCounters?
     let listenerCounters: ListenerCounters?
     let limits: ConnectionLimits
+    /// Beats over TLS (Filebeat's `ssl.*` settings), with client certificates when the context asks.
+    let tls: NIOSSLContext?
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
     static let recordsPerBatch = 5_000
 
     public init(
         host: String, port: Int, store: LogStore, counters: ParseCounters? = nil,
-        listenerCounters: ListenerCounters? = nil, limits: ConnectionLimits = ConnectionLimits(), logger: Logger,
-        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+        listenerCounters: ListenerCounters? = nil, limits: ConnectionLimits = ConnectionLimits(),
+        tls: NIOSSLContext? = nil, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.tls = tls
         self.listenerCounters = listenerCounters
         self.limits = limits
         self.host = host
@@ -36,7 +40,7 @@ public struct BeatsListener: Service {
 
     public func run() async throws {
         try await TCPAcceptLoop.run(
-            host: host, port: port, name: "Beats", limits: limits, counters: listenerCounters, logger: logger,
+            host: host, port: port, name: "Beats", limits: limits, tls: tls, counters: listenerCounters, logger: logger,
             onBound: onBound, serve: { await self.serve($0) })
     }
 
@@ -83,6 +87,7 @@ public struct BeatsListener: Service {
                 }
             }
         } catch {
+            if error is NIOSSLError || error is BoringSSLError { listenerCounters?.protocolError() }
             logger.warning(
                 "Beats connection ended with an error",
                 metadata: ["peer": "\(peer)", "error": "\(error)", "acknowledged_windows": "\(acknowledged)"])

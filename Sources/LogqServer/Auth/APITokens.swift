@@ -23,6 +23,7 @@ public struct APITokens: Sendable, Equatable {
     public init() {}
 
     public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
 
     public mutating func add(token: String, scopes: Set<TokenScope>) {
         entries.append(Entry(digest: Self.digest(token), scopes: scopes))

@@ -1,12 +1,14 @@
 import Hummingbird
+import Synchronization
 
 /// Bearer tokens with scopes on every route but the probes. Reading (GET) needs `query`; sending logs
 /// needs `ingest`; every other change (incidents, backups, retention, flush, Alertmanager's webhook)
 /// needs `admin`, which may also do the rest. 401 without a valid token, 403 with a token of the wrong
-/// scope; both counted, and neither says which tokens exist.
+/// scope; both counted, and neither says which tokens exist. With no token configured (loopback, or a
+/// proxy in front), every request passes; SIGHUP may add or remove tokens.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
-    let tokens: APITokens
+    let tokens: CurrentTokens
     let metrics: ServerMetrics
 
     static let open: Set<String> = ["/healthz", "/readyz"]
@@ -22,7 +24,9 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let required = Self.requiredScope(method: request.method, path: request.uri.path) else {
+        let tokens = tokens.value
+        guard !tokens.isEmpty, let required = Self.requiredScope(method: request.method, path: request.uri.path)
+        else {
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
@@ -41,5 +45,17 @@ struct AuthMiddleware: RouterMiddleware {
                     + "include \(required.rawValue), which \(request.method) \(request.uri.path) needs")
         }
         return try await next(request, context)
+    }
+}
+
+/// The tokens in force: the configuration's at start, replaced whole when SIGHUP reloads the file.
+final class CurrentTokens: Sendable {
+    private let tokens: Mutex<APITokens>
+
+    init(_ tokens: APITokens) { self.tokens = Mutex(tokens) }
+
+    var value: APITokens {
+        get { tokens.withLock { $0 } }
+        set { tokens.withLock { $0 = newValue } }
     }
 }
