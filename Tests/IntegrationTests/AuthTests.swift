@@ -63,7 +63,7 @@ import Glibc
         let directory = temporaryPath("exposed")
         let exposed = try run(
             Binaries.path("logqd"), ["--data", directory, "--http-addr", "0.0.0.0:0", "--check-config"])
-        #expect(exposed.status != 0 && exposed.output.contains("with no API token"), "\(exposed.output)")
+        #expect(exposed.status != 0 && exposed.output.contains("without auth on HTTP"), "\(exposed.output)")
         let config = directory + ".yaml"
         try "auth:\n  tokens:\n    - { token: hunter2-secret, scopes: [query, superuser] }\n  allow: yes\n".write(
             toFile: config, atomically: true, encoding: .utf8)
