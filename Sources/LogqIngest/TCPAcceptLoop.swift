@@ -5,8 +5,8 @@ import NIOSSL
 import ServiceLifecycle
 
 /// What every TCP listener does around its protocol: bind, close idle connections, refuse those over the
-/// limit, speak TLS when given a context, serve each accepted one on its own task, and stop accepting on
-/// graceful shutdown.
+/// limit, speak TLS when given a context, serve each accepted one on its own task, and on graceful
+/// shutdown stop accepting and stop reading the open connections.
 enum TCPAcceptLoop {
     static func run(
         host: String, port: Int, name: String, limits: ConnectionLimits, tls: NIOSSLContext?,
@@ -47,7 +47,14 @@ enum TCPAcceptLoop {
                         }
                         counters?.opened()
                         group.addTask {
-                            await serve(connection)
+                            await withGracefulShutdownHandler {
+                                await serve(connection)
+                            } onGracefulShutdown: {
+                                // Stop reading, so a sender that never pauses cannot hold the shutdown: the
+                                // protocol commits (and acknowledges) what it has read, then closes.
+                                let channel = connection.channel
+                                channel.close(mode: .input).whenFailure { _ in channel.close(promise: nil) }
+                            }
                             counters?.closed()
                         }
                     }

@@ -164,71 +164,66 @@ public struct LogqServer {
             counters: counters, listenerCounters: listenerCounters["tcp"], limits: limits,
             tls: tlsListeners.contains(.tcp) ? tcpTLS : nil, logger: logger, onBound: { ready.bound(.tcp, port: $0) })
 
-        // Stopped in reverse order: live tails end before the HTTP server waits for open responses.
-        var services: [any Service] = [
-            StoreService(store: store), tcp, http, tails, RetentionService(enforcer: retention),
+        // A service group stops its services one at a time, last first: the listeners and file inputs stop
+        // taking data, live tails end (so the HTTP server need not wait for them), the HTTP server finishes
+        // its requests; then the schedulers, the incident desk drains what waits for it, and the store
+        // commits and flushes last, so everything acknowledged is in it.
+        var services: [any Service] = [StoreService(store: store)]
+        if configuration.selfIngestLogs, let logControl {
+            let sink = OwnLogSink()
+            logControl.sink.withLock { $0 = sink }
+            services.append(OwnLogService(sink: sink, store: store))
+        }
+        services += [
             IncidentService(store: store, desk: desk, notifier: notifier, logger: logger),
+            RetentionService(enforcer: retention),
             ReportScheduleService(mailer: mailer, logger: logger),
             ReloadService(
                 configuration: configuration, environment: environment, tokens: tokens, credentials: credentials,
                 logControl: logControl, metrics: metrics, logger: logger),
         ]
-        if configuration.selfIngestLogs, let logControl {
-            let sink = OwnLogSink()
-            logControl.sink.withLock { $0 = sink }
-            // Second: it stops just before the store, so the last lines are kept.
-            services.insert(OwnLogService(sink: sink, store: store), at: 1)
-        }
         if let backups, let policy = configuration.backup {
             let zone = TimeZone(identifier: policy.timeZone ?? configuration.timeZone) ?? TimeZone(identifier: "UTC")!
             services.append(BackupScheduleService(runner: backups, zone: zone))
         }
+        services += [http, tails, tcp] as [any Service]
         let syslogPack = try CompiledPack(pack: BuiltinPacks.named("syslog")!, library: GrokPatternLibrary())
         let syslogDefaults = RecordDefaults(service: configuration.syslogService, source: "syslog")
         let makeSyslogRecords: @Sendable () -> LineRecordMaker = {
             LineRecordMaker(pack: syslogPack, zone: zone, defaults: syslogDefaults)
         }
         if let address = configuration.syslogAddress {
-            services.insert(
+            services.append(
                 TCPLineListener(
                     host: address.host, port: address.port, store: store, makeRecordMaker: makeSyslogRecords,
                     makeFramer: { SyslogFramer() }, name: "syslog over TCP", counters: counters,
                     listenerCounters: listenerCounters["syslog_tcp"], limits: limits,
                     tls: tlsListeners.contains(.syslog) ? tcpTLS : nil, logger: logger,
-                    onBound: { ready.bound(.syslogTCP, port: $0) }),
-                at: 1)
+                    onBound: { ready.bound(.syslogTCP, port: $0) }))
         }
         if let address = configuration.syslogUDPAddress {
-            services.insert(
+            services.append(
                 UDPSyslogListener(
                     host: address.host, port: address.port, store: store, makeRecordMaker: makeSyslogRecords,
                     counters: counters, listenerCounters: listenerCounters["syslog_udp"], logger: logger,
-                    onBound: { ready.bound(.syslogUDP, port: $0) }),
-                at: 1)
+                    onBound: { ready.bound(.syslogUDP, port: $0) }))
         }
-
         if let address = configuration.beatsAddress {
-            services.insert(
+            services.append(
                 BeatsListener(
                     host: address.host, port: address.port, store: store, counters: counters,
                     listenerCounters: listenerCounters["beats"], limits: limits,
                     tls: tlsListeners.contains(.beats) ? tcpTLS : nil, logger: logger,
-                    onBound: { ready.bound(.beats, port: $0) }),
-                at: 1)
+                    onBound: { ready.bound(.beats, port: $0) }))
+        }
+        for (input, counters) in zip(configuration.fileInputs, fileCounters) {
+            services.append(
+                FileTailer(
+                    input: try input.fileInput(library: library), store: store,
+                    dataDirectory: configuration.dataDirectory, counters: counters, logger: logger,
+                    storedOffset: { id, after in Self.storedOffset(store: store, fileID: id, after: after) }))
         }
 
-        if !configuration.fileInputs.isEmpty {
-            for (input, counters) in zip(configuration.fileInputs, fileCounters) {
-                services.insert(
-                    FileTailer(
-                        input: try input.fileInput(library: library), store: store,
-                        dataDirectory: configuration.dataDirectory, counters: counters, logger: logger,
-                        storedOffset: { id, after in Self.storedOffset(store: store, fileID: id, after: after) }),
-                    at: 1)
-            }
-        }
-
-        // Services stop in reverse order: listeners first, the store last, so what they took is committed.
         let group = ServiceGroup(
             configuration: .init(
                 services: services,
