@@ -94,6 +94,22 @@ import Glibc
         }
     }
 
+    @Test func aSecondLogqdOnTheSameDataDirectoryIsRefused() throws {
+        let server = ServerProcess(dataDirectory: temporaryPath("second-instance"))
+        try server.start()
+        defer { server.stop(signal: SIGKILL) }
+        try sendTCP(Array("{\"message\":\"first instance\"}\n".utf8), port: server.tcpPort)
+        let second = try run(
+            Binaries.path("logqd"),
+            [
+                "--data", server.dataDirectory, "--http-addr", "127.0.0.1:0", "--tcp-addr", "127.0.0.1:0",
+                "--syslog-addr", "off", "--beats-addr", "off",
+            ])
+        #expect(second.status != 0)
+        #expect(second.output.contains("in use by another logqd"), "\(second.output)")
+        try eventually(30, "the first instance still serving") { try count("first", server) == 1 }
+    }
+
     /// `load | count by (batch)` in one query.
     static func recordsPerBatch(_ server: ServerProcess) throws -> [String: Int] {
         let answer = try httpGet(server.baseURL + "/api/v1/stats?q=load%20%7C%20count%20by%20(batch)")
