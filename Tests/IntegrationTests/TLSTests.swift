@@ -66,6 +66,47 @@ import Testing
         #expect(server.serverLog().contains("TLS certificate and key reloaded"))
     }
 
+    @Test func beatsOverTLSIsAcknowledgedOnlyForAClientWithACertificate() throws {
+        let work = temporaryPath("tls-beats")
+        let certificates = try TestCertificates(directory: work + "/pki")
+        let config = work + "/logqd.yaml"
+        try """
+        tls: { certificate: \(certificates.serverCertificate), key: \(certificates.serverKey), client_ca: \(certificates.caFile), listeners: [beats] }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = ServerProcess(dataDirectory: work + "/data")
+        try server.start(extraArguments: ["--config", config])
+        defer { server.stop(signal: SIGKILL) }
+        // Python's ssl module as the Beats client: a window of two events, then the ACK for sequence 2.
+        let client = work + "/beats_tls.py"
+        try #"""
+        import json, socket, ssl, struct, sys
+        port, ca, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+        context = ssl.create_default_context(cafile=ca)
+        if cert != "-":
+            context.load_cert_chain(cert, key)
+        try:
+            with context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost") as s:
+                frames = b"2W" + struct.pack(">I", 2)
+                for seq in (1, 2):
+                    event = json.dumps({"message": "beats over tls marker-%s %d" % (sys.argv[5], seq)}).encode()
+                    frames += b"2J" + struct.pack(">II", seq, len(event)) + event
+                s.sendall(frames)
+                ack = s.recv(6)
+                print("ACK", struct.unpack(">I", ack[2:6])[0] if len(ack) == 6 else "none")
+        except (ssl.SSLError, OSError) as error:
+            print("refused", error)
+        """#.write(toFile: client, atomically: true, encoding: .utf8)
+        let port = String(server.beatsPort)
+        let accepted = try run(
+            "/usr/bin/python3",
+            [client, port, certificates.caFile, certificates.clientCertificate, certificates.clientKey, "good"])
+        #expect(accepted.output.contains("ACK 2"), "\(accepted.output)")
+        let refused = try run("/usr/bin/python3", [client, port, certificates.caFile, "-", "-", "bad"])
+        #expect(!refused.output.contains("ACK 2"), "\(refused.output)")
+        try eventually(30, "the acknowledged window") { try count("marker-good", server) == 2 }
+        #expect(try count("marker-bad", server) == 0)
+    }
+
     @Test func rsyslogSendsRFC5425SyslogOverTLSWithItsCertificate() throws {
         guard FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so") else {
             print("skipped: rsyslog's gtls driver is not installed (make test installs rsyslog-gnutls)")
