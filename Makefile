@@ -1,12 +1,12 @@
 # logq — see README.md. `make run` and `make test` work on a fresh Debian machine: they install what is missing.
 SWIFT ?= swift
-SOURCES := Package.swift Sources Index Parsers Tests
+SOURCES := Package.swift Sources Index Parsers Tests Fuzz
 # Build libraries, and the tools the tests and benchmarks run (zstd, ripgrep and pcre2grep are the benchmarks' peers;
 # rsyslog is a real syslog sender in the integration tests; Alertmanager posts its webhook to logqd; promtool lints /metrics; sqlite3 reads
 # the incident database in tests).
 DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev zlib1g-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog rsyslog-gnutls openssl sqlite3 prometheus-alertmanager prometheus
 
-.PHONY: deps build run test test-venv bench lint format clean
+.PHONY: deps build run test test-venv bench lint format clean fuzz fuzz-build fuzz-smoke
 
 deps:
 	@missing=""; \
@@ -43,6 +43,21 @@ test-venv:
 test: deps test-venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz-smoke
+
+# libFuzzer targets for every decoder of untrusted bytes (Fuzz/FuzzTargets.swift, docs/fuzzing.md), built
+# with coverage and AddressSanitizer in a build directory of their own. `make fuzz` runs each for
+# FUZZ_SECONDS; `make test` runs each for a short budget so a regression that crashes on its corpus fails.
+FUZZ_TARGETS := syslog-framer syslog-parser lumberjack json-lines bulk query grok segment wal alertmanager
+FUZZ_SECONDS ?= 600
+fuzz-build: deps
+	$(SWIFT) build --sanitize fuzzer --sanitize address -Xswiftc -DLOGQ_FUZZING --build-path .build/fuzz --product logq-fuzz
+
+fuzz: fuzz-build
+	Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	Fuzz/run.sh 15 $(FUZZ_TARGETS)
 
 # The peers (tantivy, chdb) come from PyPI into a virtualenv of their own; SQLite FTS5 is Python's.
 BENCH_VENV := .venv-bench

@@ -132,6 +132,15 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // libFuzzer targets for every decoder of untrusted bytes; `make fuzz` builds them instrumented.
+        .executableTarget(
+            name: "logq-fuzz",
+            dependencies: ["LogqIndex", "LogqParsers", "LogqIngest", "LogqQuery", "LogqIncidents"],
+            path: "Fuzz",
+            exclude: ["run.sh"],
+            swiftSettings: strictSwift
+        ),
+
         .testTarget(name: "LogqIndexTests", dependencies: ["LogqIndex"], swiftSettings: strictSwift),
         .testTarget(
             name: "LogqParsersTests", dependencies: ["LogqParsers", "LogqCorpus"], swiftSettings: strictSwift),

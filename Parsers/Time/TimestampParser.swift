@@ -115,7 +115,7 @@ public enum TimestampParser {
         guard cursor.skip("."), let fraction = cursor.fraction(afterPoint: true), cursor.atEnd,
             whole < 100_000_000_000
         else { return nil }
-        return whole * 1_000_000_000 + fraction
+        return scaled(whole, by: 1_000_000_000).flatMap { sum($0, fraction) }
     }
 
     /// A number of seconds, milliseconds, microseconds or nanoseconds since the epoch, told apart by size.
@@ -123,7 +123,8 @@ public enum TimestampParser {
         guard value.isFinite, value > 0 else { return nil }
         if value.rounded() == value, value < 9.2e18 { return parseEpoch(integer: Int64(value)) }
         switch value {
-        case ..<1e11: return Int64(value * 1e9)
+        case ..<9.2e9: return Int64(value * 1e9)
+        case ..<1e11: return nil
         case ..<1e14: return Int64(value * 1e6)
         case ..<1e17: return Int64(value * 1e3)
         case ..<9.2e18: return Int64(value)
@@ -135,11 +136,22 @@ public enum TimestampParser {
     public static func parseEpoch(integer whole: Int64) -> Int64? {
         switch whole {
         case ...0: return nil
-        case ..<100_000_000_000: return whole * 1_000_000_000
-        case ..<100_000_000_000_000: return whole * 1_000_000
-        case ..<100_000_000_000_000_000: return whole * 1_000
+        case ..<100_000_000_000: return scaled(whole, by: 1_000_000_000)
+        case ..<100_000_000_000_000: return scaled(whole, by: 1_000_000)
+        case ..<100_000_000_000_000_000: return scaled(whole, by: 1_000)
         default: return whole
         }
+    }
+
+    /// Nanoseconds in an Int64 end in 2262: seconds beyond are no time we can keep, never an overflow.
+    static func scaled(_ value: Int64, by factor: Int64) -> Int64? {
+        let (product, overflowed) = value.multipliedReportingOverflow(by: factor)
+        return overflowed ? nil : product
+    }
+
+    static func sum(_ a: Int64, _ b: Int64) -> Int64? {
+        let (total, overflowed) = a.addingReportingOverflow(b)
+        return overflowed ? nil : total
     }
 
     // MARK: calendar
@@ -154,7 +166,9 @@ public enum TimestampParser {
         else { return nil }
         let local = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
         let utc = offset.map { local - $0 } ?? zone.utcSeconds(fromLocal: local)
-        return utc * 1_000_000_000 + nanos
+        // Nanoseconds in an Int64 reach only 1677-09-21 to 2262-04-11: a year outside is no timestamp we
+        // can keep (the line keeps its receive time), never an overflow (found by the syslog fuzz target).
+        return scaled(utc, by: 1_000_000_000).flatMap { sum($0, nanos) }
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {

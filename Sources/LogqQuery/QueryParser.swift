@@ -102,6 +102,8 @@ struct QueryParser {
 
     private mutating func parsePrimary() throws(QueryError) -> QueryNode {
         let start = position
+        // A trailing NOT or '-' leaves nothing to negate (found by the query fuzz target).
+        guard position < scalars.count else { throw QueryError(message: "a term is missing", position: position) }
         switch scalars[position] {
         case "(":
             position += 1

@@ -32,6 +32,16 @@ import Testing
     }
 
     /// A syslog time has no year: it takes the year that puts it nearest the time it was received.
+    /// Found by the fuzz targets: times past 2262 (the end of Int64 nanoseconds) are no timestamp, not a crash.
+    @Test func timesBeyondInt64NanosecondsAreRefusedNotOverflowed() {
+        #expect(TimestampParser.parse("2657-11-23T09:41:07Z", format: .auto) == nil)
+        #expect(TimestampParser.parse("9999-12-31T23:59:59.999999999Z", format: .iso8601) == nil)
+        #expect(TimestampParser.parseEpoch(integer: 99_999_999_999) == nil)
+        #expect(TimestampParser.parseEpoch(99_999_999_999.5) == nil)
+        #expect(TimestampParser.parse("99999999999.5", format: .epoch) == nil)
+        #expect(TimestampParser.parse("2262-04-11T23:47:16Z", format: .iso8601) == 9_223_372_036_000_000_000)
+    }
+
     @Test func syslogYearIsInferredAcrossNewYear() throws {
         let newYear = try #require(TimestampParser.parse("2027-01-01T00:00:30Z", format: .iso8601))
         let lateDecember = TimestampParser.parse("Dec 31 23:59:50", format: .syslog, reference: newYear)

@@ -89,6 +89,8 @@ import Testing
         ("(a", 0, "missing ')'"),
         ("a)", 1, "')' without"),
         ("a OR", 4, "a term is missing"),
+        ("a NOT", 5, "a term is missing"),
+        ("\nNOT", 4, "a term is missing"),
         ("x:[1 TO]", 7, "a number is expected"),
         ("x:[5 TO 1]", 2, "lower end is above"),
         ("x:>abc", 3, "a number is expected"),
