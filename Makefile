@@ -50,8 +50,11 @@ test: deps test-venv
 # FUZZ_SECONDS; `make test` runs each for a short budget so a regression that crashes on its corpus fails.
 FUZZ_TARGETS := syslog-framer syslog-parser lumberjack json-lines bulk query grok segment wal alertmanager
 FUZZ_SECONDS ?= 600
+# SwiftPM's --sanitize fuzzer links libFuzzer but leaves the Swift code without coverage counters: without
+# these, libFuzzer mutates blind ("no interesting inputs were found").
+FUZZ_COVERAGE := -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table
 fuzz-build: deps
-	$(SWIFT) build --sanitize fuzzer --sanitize address -Xswiftc -DLOGQ_FUZZING --build-path .build/fuzz --product logq-fuzz
+	$(SWIFT) build --sanitize fuzzer --sanitize address -Xswiftc -DLOGQ_FUZZING $(FUZZ_COVERAGE) --build-path .build/fuzz --product logq-fuzz
 
 fuzz: fuzz-build
 	Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -57,6 +57,14 @@ struct ByteReader {
         return Int(value)
     }
 
+    /// A fixed 64-bit offset, length or count that must not exceed `limit` (a file's size): a corrupt or
+    /// hostile value is an error, never a trap converting it to `Int` or adding it to another.
+    mutating func readOffset(within limit: Int) throws(DecodeError) -> Int {
+        let value = try readUInt64()
+        guard value <= UInt64(limit) else { throw .malformed("offset \(value) beyond \(limit)", at: offset - 8) }
+        return Int(value)
+    }
+
     /// A varint that indexes a table of `count` entries.
     mutating func readIndex(below count: Int, what: String) throws(DecodeError) -> Int {
         let value = try readVarint()

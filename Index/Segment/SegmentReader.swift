@@ -76,13 +76,13 @@ public final class SegmentReader: Sendable {
 
             let footerStart = raw.count - SegmentFormat.footerSize
             var footer = ByteReader(raw, offset: footerStart)
-            let directoryOffset = Int(try footer.readUInt64())
-            let directoryLength = Int(try footer.readUInt64())
-            let indexOffset = Int(try footer.readUInt64())
-            let indexLength = Int(try footer.readUInt64())
-            let filterOffset = Int(try footer.readUInt64())
-            let filterLength = Int(try footer.readUInt64())
-            let recordCount = Int(try footer.readUInt64())
+            let directoryOffset = try footer.readOffset(within: raw.count)
+            let directoryLength = try footer.readOffset(within: raw.count)
+            let indexOffset = try footer.readOffset(within: raw.count)
+            let indexLength = try footer.readOffset(within: raw.count)
+            let filterOffset = try footer.readOffset(within: raw.count)
+            let filterLength = try footer.readOffset(within: raw.count)
+            let recordCount = try footer.readOffset(within: Int(Int32.max) * 1024)
             let minTime = try footer.readInt64()
             let maxTime = try footer.readInt64()
             let blockCount = Int(try footer.readUInt32())
@@ -143,7 +143,7 @@ public final class SegmentReader: Sendable {
             blocks.reserveCapacity(blockCount)
             var expectedOrdinal = 0
             for _ in 0..<blockCount {
-                let offset = Int(try directory.readUInt64())
+                let offset = try directory.readOffset(within: raw.count)
                 let storedLength = Int(try directory.readUInt32())
                 let checksum = try directory.readUInt32()
                 let firstOrdinal = Int(try directory.readUInt32())
