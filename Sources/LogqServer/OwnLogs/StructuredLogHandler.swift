@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LogqQuery
 import Synchronization
 
 #if canImport(Glibc)
@@ -108,22 +109,10 @@ public struct StructuredLogHandler: LogHandler {
         }
     }
 
-    /// Bare when it is one plain word; quoted with `\"`, `\\` and `\n` escaped otherwise.
+    /// Bare when it is one plain word; otherwise quoted with JSON's escapes, which logfmt readers accept.
     static func logfmtValue(_ value: String) -> String {
         let plain = !value.isEmpty && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" }
-        if plain { return value }
-        var quoted = "\""
-        for character in value.unicodeScalars {
-            switch character {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\r": quoted += "\\r"
-            case "\t": quoted += "\\t"
-            default: quoted.unicodeScalars.append(character)
-            }
-        }
-        return quoted + "\""
+        return plain ? value : jsonString(value)
     }
 
     static func logfmtKey(_ key: String) -> String {
@@ -131,20 +120,9 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     static func jsonString(_ value: String) -> String {
-        var escaped = "\""
-        for character in value.unicodeScalars {
-            switch character {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case _ where character.value < 0x20:
-                escaped += String(format: "\\u%04x", character.value)
-            default: escaped.unicodeScalars.append(character)
-            }
-        }
-        return escaped + "\""
+        var quoted = ""
+        RecordJSON.appendString(value, to: &quoted)
+        return quoted
     }
 }
 
