@@ -2,6 +2,8 @@
 # Runs each libFuzzer target for SECONDS over its seed corpus (fixtures/fuzz/TARGET) and dictionary, keeping
 # what it learns in .build/fuzz/corpus/TARGET. A crash, leak, timeout or out-of-memory fails the run and
 # leaves the input in .build/fuzz/crashes/. A summary line per target goes to .build/fuzz/summary.txt.
+# With FUZZ_RUNS set, each target instead runs that many inputs from a fixed seed (at most SECONDS):
+# the same inputs on every run, so CI fails on a regression, never on a new chance finding.
 # Usage: Fuzz/run.sh SECONDS TARGET…
 set -u
 seconds=$1
@@ -17,9 +19,11 @@ for target in "$@"; do
     dictionary=()
     [ -f "fixtures/fuzz/$target.dict" ] && dictionary=(-dict="fixtures/fuzz/$target.dict")
     log=.build/fuzz/logs/$target.log
+    budget=(-max_total_time="$seconds")
+    [ -n "${FUZZ_RUNS:-}" ] && budget+=(-runs="$FUZZ_RUNS" -seed=1)
     # Swift's own crash handler under ASan hides libFuzzer's report (../shared/TOOLCHAIN.md).
     SWIFT_BACKTRACE=enable=no LOGQ_FUZZ_TARGET=$target timeout $((seconds + 120)) "$binary" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+        "${budget[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
         -artifact_prefix=".build/fuzz/crashes/$target-" "${dictionary[@]}" "$corpus" "fixtures/fuzz/$target" \
         > "$log" 2>&1
     status=$?
@@ -30,7 +34,7 @@ for target in "$@"; do
         echo "$target: FAILED (exit $status) after ${runs:-?} runs; see $log and .build/fuzz/crashes/" | tee -a "$summary"
         grep -E 'ERROR|SUMMARY|panic|Fatal error|deadly signal' "$log" | head -5
     else
-        echo "$target: ${runs:-0} runs in ${seconds} s, coverage ${coverage:-?} edges, no crash" | tee -a "$summary"
+        echo "$target: ${runs:-0} runs, coverage ${coverage:-?} edges, no crash" | tee -a "$summary"
     fi
 done
 exit $failed
