@@ -15,6 +15,11 @@ summary=.build/fuzz/summary.txt
 failed=0
 for target in "$@"; do
     corpus=.build/fuzz/corpus/$target
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        # The fixed-seed run starts from the committed seeds alone, as on a fresh clone.
+        corpus=.build/fuzz/smoke-corpus/$target
+        rm -rf "$corpus"
+    fi
     mkdir -p "$corpus"
     dictionary=()
     [ -f "fixtures/fuzz/$target.dict" ] && dictionary=(-dict="fixtures/fuzz/$target.dict")
