@@ -65,3 +65,10 @@ enum TCPAcceptLoop {
         }
     }
 }
+
+extension ListenerCounters {
+    /// A failed handshake (no or a wrong client certificate, plain text on a TLS port) is a protocol error.
+    func countIfTLSFailure(_ error: any Error) {
+        if error is NIOSSLError || error is BoringSSLError { protocolError() }
+    }
+}

@@ -83,7 +83,7 @@ public struct TCPLineListener: Service {
             }
         } catch {
             // The sender gets no acknowledgement on this protocol; what was not stored is reported here.
-            if error is NIOSSLError || error is BoringSSLError { listenerCounters?.protocolError() }
+            listenerCounters?.countIfTLSFailure(error)
             logger.warning(
                 "\(name) connection ended with an error",
                 metadata: ["peer": "\(peer)", "error": "\(error)", "stored_lines": "\(ingestor.durable)"])

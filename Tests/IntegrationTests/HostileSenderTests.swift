@@ -41,8 +41,8 @@ import Glibc
         let descriptor = try connectLoopback(server.tcpPort)
         let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)
         // 256 MiB of one line, then its end and an ordinary line on the same connection.
-        for _ in 0..<256 { try Self.sendAll(descriptor, chunk) }
-        try Self.sendAll(descriptor, Array("\n{\"message\":\"after the endless line\"}\n".utf8))
+        for _ in 0..<256 { try sendAll(descriptor, chunk) }
+        try sendAll(descriptor, Array("\n{\"message\":\"after the endless line\"}\n".utf8))
         shutdown(descriptor, Int32(SHUT_WR))
         var buffer = [UInt8](repeating: 0, count: 64)
         while recv(descriptor, &buffer, buffer.count, 0) > 0 {}
@@ -104,17 +104,6 @@ import Glibc
         #expect(try count("ordinary", server) == 1)
         let resident = try Self.residentMegabytes(server)
         #expect(resident < Self.memoryBoundMegabytes, "logqd holds \(resident) MB after a bomb and a huge window")
-    }
-
-    static func sendAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let result = bytes.withUnsafeBytes {
-                send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            guard result > 0 else { throw TestFailure("send: errno \(errno)") }
-            sent += result
-        }
     }
 
     /// logqd's peak resident set (VmHWM), in MB.

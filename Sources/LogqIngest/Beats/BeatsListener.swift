@@ -87,7 +87,7 @@ public struct BeatsListener: Service {
                 }
             }
         } catch {
-            if error is NIOSSLError || error is BoringSSLError { listenerCounters?.protocolError() }
+            listenerCounters?.countIfTLSFailure(error)
             logger.warning(
                 "Beats connection ended with an error",
                 metadata: ["peer": "\(peer)", "error": "\(error)", "acknowledged_windows": "\(acknowledged)"])

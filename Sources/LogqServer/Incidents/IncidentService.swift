@@ -20,7 +20,7 @@ struct IncidentService: Service {
     func run() async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: [LogRecord].self)
         let backlog = DeskBacklog(recordLimit: backlogLimit)
-        defer { backlog.stopWaiting() }
+        defer { backlog.beginShutdown() }
         // A record is never dropped on its way to the rules. When the desk falls behind, the commit thread
         // waits for it, which holds back acknowledgements and so the senders: memory stays bounded.
         let token = store.addCommitObserver { records in
@@ -99,13 +99,6 @@ final class DeskBacklog: @unchecked Sendable {
     func beginShutdown() {
         condition.lock()
         shutdown = shutdown ?? .now
-        waiting = false
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func stopWaiting() {
-        condition.lock()
         waiting = false
         condition.broadcast()
         condition.unlock()

@@ -41,16 +41,7 @@ final class LumberjackClient {
         return sequence
     }
 
-    func write(_ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let result = bytes.withUnsafeBytes {
-                send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            guard result > 0 else { throw TestFailure("send: errno \(errno)") }
-            sent += result
-        }
-    }
+    func write(_ bytes: [UInt8]) throws { try sendAll(descriptor, bytes) }
 
     /// Reads ACK frames until one says `sequence`.
     func awaitAck(_ sequence: UInt32) throws {

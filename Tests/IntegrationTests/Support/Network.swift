@@ -24,10 +24,8 @@ func connectLoopback(_ port: Int) throws -> Int32 {
     return descriptor
 }
 
-/// Sends bytes to a loopback TCP port, half-closes, and waits for the server to close its side.
-func sendTCP(_ bytes: [UInt8], port: Int) throws {
-    let descriptor = try connectLoopback(port)
-    defer { close(descriptor) }
+/// Sends every byte on a connected socket.
+func sendAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
     var sent = 0
     while sent < bytes.count {
         let result = bytes.withUnsafeBytes {
@@ -36,6 +34,13 @@ func sendTCP(_ bytes: [UInt8], port: Int) throws {
         guard result > 0 else { throw TestFailure("send: errno \(errno)") }
         sent += result
     }
+}
+
+/// Sends bytes to a loopback TCP port, half-closes, and waits for the server to close its side.
+func sendTCP(_ bytes: [UInt8], port: Int) throws {
+    let descriptor = try connectLoopback(port)
+    defer { close(descriptor) }
+    try sendAll(descriptor, bytes)
     shutdown(descriptor, Int32(SHUT_WR))
     var buffer = [UInt8](repeating: 0, count: 256)
     while recv(descriptor, &buffer, buffer.count, 0) > 0 {}
