@@ -4,13 +4,16 @@
 # leaves the input in .build/fuzz/crashes/. A summary line per target goes to .build/fuzz/summary.txt.
 # With FUZZ_RUNS set, each target instead runs that many inputs from a fixed seed (at most SECONDS):
 # the same inputs on every run, so CI fails on a regression, never on a new chance finding.
+# FUZZ_BINARY runs a copy of the binary (so a long run survives a rebuild) and FUZZ_OUT keeps its logs and
+# summary apart from the smoke run's.
 # Usage: Fuzz/run.sh SECONDS TARGET…
 set -u
 seconds=$1
 shift
-binary=.build/fuzz/debug/logq-fuzz
-mkdir -p .build/fuzz/crashes .build/fuzz/logs
-summary=.build/fuzz/summary.txt
+binary=${FUZZ_BINARY:-.build/fuzz/debug/logq-fuzz}
+out=${FUZZ_OUT:-.build/fuzz}
+mkdir -p .build/fuzz/crashes "$out/logs"
+summary=$out/summary.txt
 : > "$summary"
 failed=0
 for target in "$@"; do
@@ -23,7 +26,7 @@ for target in "$@"; do
     mkdir -p "$corpus"
     dictionary=()
     [ -f "fixtures/fuzz/$target.dict" ] && dictionary=(-dict="fixtures/fuzz/$target.dict")
-    log=.build/fuzz/logs/$target.log
+    log=$out/logs/$target.log
     budget=(-max_total_time="$seconds")
     [ -n "${FUZZ_RUNS:-}" ] && budget+=(-runs="$FUZZ_RUNS" -seed=1)
     # Swift's own crash handler under ASan hides libFuzzer's report (../shared/TOOLCHAIN.md).

@@ -23,7 +23,7 @@ public final class SegmentReader: Sendable {
     public let byteCount: Int
     /// The size of the stored (compressed) index section, for the disk-budget figures.
     public let indexByteCount: Int
-    private let file: MappedFile
+    private let file: ReadOnlyFile
     private let cacheID = BlockCache.newReaderID()
     private let indexPayload: [UInt8]
     private let dictionary: [String: InvertedIndexCodec.PostingsLocation]
@@ -34,10 +34,10 @@ public final class SegmentReader: Sendable {
     /// are checked when a block is read.
     public init(path: String) throws(StorageError) {
         self.path = path
-        let file = try MappedFile(path: path)
+        let file = try ReadOnlyFile(path: path)
         self.file = file
-        self.byteCount = file.bytes.count
-        let parsed = try Self.parse(file.bytes, path: path)
+        self.byteCount = file.size
+        let parsed = try Self.parse(file)
         recordCount = parsed.recordCount
         minTime = parsed.minTime
         maxTime = parsed.maxTime
@@ -59,29 +59,46 @@ public final class SegmentReader: Sendable {
         var filters: [BlockFilter]
     }
 
-    private static func parse(_ raw: UnsafeRawBufferPointer, path: String) throws(StorageError) -> Parsed {
+    /// Reads the header, the footer, and the sections between the blocks and the footer (index, filters,
+    /// block directory: one read), and checks them. Blocks are read when a query asks for them.
+    private static func parse(_ file: ReadOnlyFile) throws(StorageError) -> Parsed {
+        let path = file.path
+        let fileSize = file.size
         func corrupt(_ reason: String, _ offset: Int) -> StorageError {
             .corruption(file: path, offset: offset, reason: reason)
         }
-        guard raw.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
+        guard fileSize >= SegmentFormat.headerSize + SegmentFormat.footerSize else {
             throw corrupt("file is shorter than a header and a footer", 0)
         }
+        let footerStart = fileSize - SegmentFormat.footerSize
+        // Both ends in one buffer that outlives the readers below.
+        let ends = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: SegmentFormat.headerSize + SegmentFormat.footerSize, alignment: 8)
+        defer { ends.deallocate() }
+        ends.copyBytes(
+            from: try file.read(at: 0, count: SegmentFormat.headerSize)
+                + file.read(at: footerStart, count: SegmentFormat.footerSize))
+        let headerBytes = UnsafeRawBufferPointer(rebasing: ends[..<SegmentFormat.headerSize])
+        let footerBytes = UnsafeRawBufferPointer(rebasing: ends[SegmentFormat.headerSize...])
+        // Where the buffer being decoded starts in the file, for the footer's errors; sections' errors give
+        // their offset within the section, as fsck reports them.
+        var base = 0
         do {
-            var header = ByteReader(raw)
+            var header = ByteReader(headerBytes)
             guard try header.readUInt64() == SegmentFormat.magic else { throw corrupt("bad magic number in header", 0) }
             let headerVersion = try header.readUInt32()
             guard headerVersion <= SegmentFormat.version else {
                 throw StorageError.unsupportedVersion(file: path, version: headerVersion)
             }
 
-            let footerStart = raw.count - SegmentFormat.footerSize
-            var footer = ByteReader(raw, offset: footerStart)
-            let directoryOffset = try footer.readOffset(within: raw.count)
-            let directoryLength = try footer.readOffset(within: raw.count)
-            let indexOffset = try footer.readOffset(within: raw.count)
-            let indexLength = try footer.readOffset(within: raw.count)
-            let filterOffset = try footer.readOffset(within: raw.count)
-            let filterLength = try footer.readOffset(within: raw.count)
+            base = footerStart
+            var footer = ByteReader(footerBytes)
+            let directoryOffset = try footer.readOffset(within: fileSize)
+            let directoryLength = try footer.readOffset(within: fileSize)
+            let indexOffset = try footer.readOffset(within: fileSize)
+            let indexLength = try footer.readOffset(within: fileSize)
+            let filterOffset = try footer.readOffset(within: fileSize)
+            let filterLength = try footer.readOffset(within: fileSize)
             let recordCount = try footer.readOffset(within: Int(Int32.max) * 1024)
             let minTime = try footer.readInt64()
             let maxTime = try footer.readInt64()
@@ -94,16 +111,15 @@ public final class SegmentReader: Sendable {
             try footer.skip(3)
             let version = try footer.readUInt32()
             try footer.skip(4)
-            let checkedLength = footer.offset - footerStart
+            let checkedLength = footer.offset
             let footerChecksum = try footer.readUInt32()
             try footer.skip(12)
             let trailingMagic = try footer.readUInt64()
 
             guard trailingMagic == SegmentFormat.magic else {
-                throw corrupt("bad magic number in footer", raw.count - 8)
+                throw corrupt("bad magic number in footer", fileSize - 8)
             }
-            let computed = CRC32C.checksum(
-                UnsafeRawBufferPointer(rebasing: raw[footerStart..<(footerStart + checkedLength)]))
+            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: footerBytes[..<checkedLength]))
             guard computed == footerChecksum else { throw corrupt("footer checksum mismatch", footerStart) }
             guard version <= SegmentFormat.version else {
                 throw StorageError.unsupportedVersion(file: path, version: version)
@@ -116,85 +132,95 @@ public final class SegmentReader: Sendable {
                 let indexCodec = CompressionCodec(rawValue: indexCodecRaw)
             else { throw corrupt("footer offsets do not fit the file", footerStart) }
 
-            let filterBytes = UnsafeRawBufferPointer(rebasing: raw[filterOffset..<(filterOffset + filterLength)])
-            guard CRC32C.checksum(filterBytes) == filterChecksum else {
-                throw corrupt("block filter checksum mismatch", filterOffset)
-            }
-            var filterReader = ByteReader(filterBytes)
-            var filters: [BlockFilter] = []
-            filters.reserveCapacity(blockCount)
-            for _ in 0..<blockCount {
-                let wordCount = try filterReader.readLength()
-                let hashCount = try filterReader.readUInt8()
-                var words: [UInt64] = []
-                words.reserveCapacity(wordCount)
-                for _ in 0..<wordCount { words.append(try filterReader.readUInt64()) }
-                filters.append(BlockFilter(words: words, hashCount: hashCount))
-            }
-            guard filterReader.isAtEnd else { throw corrupt("bytes left after the last block filter", filterOffset) }
-
-            let directoryBytes = UnsafeRawBufferPointer(
-                rebasing: raw[directoryOffset..<(directoryOffset + directoryLength)])
-            guard CRC32C.checksum(directoryBytes) == directoryChecksum else {
-                throw corrupt("block directory checksum mismatch", directoryOffset)
-            }
-            var directory = ByteReader(directoryBytes)
-            var blocks: [BlockInfo] = []
-            blocks.reserveCapacity(blockCount)
-            var expectedOrdinal = 0
-            for _ in 0..<blockCount {
-                let offset = try directory.readOffset(within: raw.count)
-                let storedLength = Int(try directory.readUInt32())
-                let checksum = try directory.readUInt32()
-                let firstOrdinal = Int(try directory.readUInt32())
-                let count = Int(try directory.readUInt32())
-                let blockMin = try directory.readInt64()
-                let blockMax = try directory.readInt64()
-                let codecRaw = try directory.readUInt8()
-                try directory.skip(3)
-                let payloadLength = Int(try directory.readUInt32())
-                guard let codec = CompressionCodec(rawValue: codecRaw), firstOrdinal == expectedOrdinal, count > 0,
-                    offset >= SegmentFormat.headerSize, offset + storedLength <= indexOffset
-                else {
-                    throw corrupt("block directory entry does not fit the file", directoryOffset + directory.offset)
+            // Index, filters and directory lie between the blocks and the footer, in that order.
+            let sections = try file.read(at: indexOffset, count: footerStart - indexOffset)
+            return try sections.withUnsafeBytes { (raw) throws -> Parsed in
+                base = 0
+                func section(_ offset: Int, _ length: Int) -> UnsafeRawBufferPointer {
+                    UnsafeRawBufferPointer(rebasing: raw[(offset - indexOffset)..<(offset - indexOffset + length)])
                 }
-                expectedOrdinal += count
-                blocks.append(
-                    BlockInfo(
-                        offset: offset, storedLength: storedLength, checksum: checksum, firstOrdinal: firstOrdinal,
-                        recordCount: count, minTime: blockMin, maxTime: blockMax, codec: codec,
-                        payloadLength: payloadLength))
-            }
-            guard expectedOrdinal == recordCount else {
-                throw corrupt("blocks do not add up to the record count", footerStart)
-            }
-
-            let indexStored = UnsafeRawBufferPointer(rebasing: raw[indexOffset..<(indexOffset + indexLength)])
-            guard CRC32C.checksum(indexStored) == indexChecksum else {
-                throw corrupt("index checksum mismatch", indexOffset)
-            }
-            let indexPayload: [UInt8]
-            do {
-                indexPayload = try Compression.decompress(
-                    indexStored, codec: indexCodec, expectedSize: indexPayloadLength)
-            } catch {
-                throw corrupt("index section: \(error.reason)", indexOffset)
-            }
-            let dictionary: [String: InvertedIndexCodec.PostingsLocation]
-            do {
-                dictionary = try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
-                    try InvertedIndexCodec.decodeDictionary(payload)
+                let filterBytes = section(filterOffset, filterLength)
+                guard CRC32C.checksum(filterBytes) == filterChecksum else {
+                    throw corrupt("block filter checksum mismatch", filterOffset)
                 }
-            } catch {
-                let reason = (error as? DecodeError).map { "\($0.reason) (payload byte \($0.offset))" } ?? "\(error)"
-                throw corrupt("index section: \(reason)", indexOffset)
+                var filterReader = ByteReader(filterBytes)
+                var filters: [BlockFilter] = []
+                filters.reserveCapacity(blockCount)
+                for _ in 0..<blockCount {
+                    let wordCount = try filterReader.readLength()
+                    let hashCount = try filterReader.readUInt8()
+                    var words: [UInt64] = []
+                    words.reserveCapacity(wordCount)
+                    for _ in 0..<wordCount { words.append(try filterReader.readUInt64()) }
+                    filters.append(BlockFilter(words: words, hashCount: hashCount))
+                }
+                guard filterReader.isAtEnd else {
+                    throw corrupt("bytes left after the last block filter", filterOffset)
+                }
+
+                let directoryBytes = section(directoryOffset, directoryLength)
+                guard CRC32C.checksum(directoryBytes) == directoryChecksum else {
+                    throw corrupt("block directory checksum mismatch", directoryOffset)
+                }
+                var directory = ByteReader(directoryBytes)
+                var blocks: [BlockInfo] = []
+                blocks.reserveCapacity(blockCount)
+                var expectedOrdinal = 0
+                for _ in 0..<blockCount {
+                    let offset = try directory.readOffset(within: fileSize)
+                    let storedLength = Int(try directory.readUInt32())
+                    let checksum = try directory.readUInt32()
+                    let firstOrdinal = Int(try directory.readUInt32())
+                    let count = Int(try directory.readUInt32())
+                    let blockMin = try directory.readInt64()
+                    let blockMax = try directory.readInt64()
+                    let codecRaw = try directory.readUInt8()
+                    try directory.skip(3)
+                    let payloadLength = Int(try directory.readUInt32())
+                    guard let codec = CompressionCodec(rawValue: codecRaw), firstOrdinal == expectedOrdinal, count > 0,
+                        offset >= SegmentFormat.headerSize, offset + storedLength <= indexOffset
+                    else {
+                        throw corrupt("block directory entry does not fit the file", directoryOffset + directory.offset)
+                    }
+                    expectedOrdinal += count
+                    blocks.append(
+                        BlockInfo(
+                            offset: offset, storedLength: storedLength, checksum: checksum, firstOrdinal: firstOrdinal,
+                            recordCount: count, minTime: blockMin, maxTime: blockMax, codec: codec,
+                            payloadLength: payloadLength))
+                }
+                guard expectedOrdinal == recordCount else {
+                    throw corrupt("blocks do not add up to the record count", footerStart)
+                }
+
+                let indexStored = section(indexOffset, indexLength)
+                guard CRC32C.checksum(indexStored) == indexChecksum else {
+                    throw corrupt("index checksum mismatch", indexOffset)
+                }
+                let indexPayload: [UInt8]
+                do {
+                    indexPayload = try Compression.decompress(
+                        indexStored, codec: indexCodec, expectedSize: indexPayloadLength)
+                } catch {
+                    throw corrupt("index section: \((error as? DecodeError)?.reason ?? "\(error)")", indexOffset)
+                }
+                let dictionary: [String: InvertedIndexCodec.PostingsLocation]
+                do {
+                    dictionary = try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
+                        try InvertedIndexCodec.decodeDictionary(payload)
+                    }
+                } catch {
+                    let reason =
+                        (error as? DecodeError).map { "\($0.reason) (payload byte \($0.offset))" } ?? "\(error)"
+                    throw corrupt("index section: \(reason)", indexOffset)
+                }
+                return Parsed(
+                    recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
+                    indexPayload: indexPayload, indexStoredLength: indexLength + filterLength, dictionary: dictionary,
+                    filters: filters)
             }
-            return Parsed(
-                recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
-                indexPayload: indexPayload, indexStoredLength: indexLength + filterLength, dictionary: dictionary,
-                filters: filters)
         } catch let error as DecodeError {
-            throw corrupt(error.reason, error.offset)
+            throw corrupt(error.reason, base + error.offset)
         } catch let error as StorageError {
             throw error
         } catch {
@@ -296,13 +322,14 @@ public final class SegmentReader: Sendable {
             if let cached = BlockCache.shared.payload(reader: cacheID, block: index) {
                 return try cached.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
             }
-            let stored = UnsafeRawBufferPointer(
-                rebasing: file.bytes[block.offset..<(block.offset + block.storedLength)])
-            guard CRC32C.checksum(stored) == block.checksum else {
-                throw StorageError.corruption(
-                    file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
+            let stored = try file.read(at: block.offset, count: block.storedLength)
+            let payload = try stored.withUnsafeBytes { stored in
+                guard CRC32C.checksum(stored) == block.checksum else {
+                    throw StorageError.corruption(
+                        file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
+                }
+                return try Compression.decompress(stored, codec: block.codec, expectedSize: block.payloadLength)
             }
-            let payload = try Compression.decompress(stored, codec: block.codec, expectedSize: block.payloadLength)
             let result = try payload.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
             BlockCache.shared.insert(payload, reader: cacheID, block: index)
             return result

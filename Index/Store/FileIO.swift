@@ -4,68 +4,120 @@ import Glibc
 import Darwin
 #endif
 
-/// A whole file mapped read-only. Segments are immutable, so the mapping never changes under a reader.
-final class MappedFile: Sendable {
-    nonisolated(unsafe) let bytes: UnsafeRawBufferPointer
+/// A file read with `pread`, so that a disk that fails a read gives an error to the one query that asked,
+/// where a mapped page would end the whole process with SIGBUS. The descriptor stays open for the
+/// reader's life: a segment a merge or retention unlinks stays readable by the queries that hold it.
+final class ReadOnlyFile: Sendable {
+    let path: String
+    let size: Int
+    private let descriptor: Int32
 
     init(path: String) throws(StorageError) {
+        if let code = FileFaults.failure(of: .read, on: path) { throw .io(operation: "open", path: path, errno: code) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
-        defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw .io(operation: "stat", path: path, errno: errno) }
-        let size = Int(status.st_size)
-        guard size > 0 else {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            return
+        guard fstat(descriptor, &status) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw .io(operation: "stat", path: path, errno: code)
         }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
-            throw .io(operation: "mmap", path: path, errno: errno)
-        }
-        bytes = UnsafeRawBufferPointer(start: address, count: size)
+        self.path = path
+        self.descriptor = descriptor
+        size = Int(status.st_size)
     }
 
-    deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    /// The `count` bytes at `offset`; the caller keeps the range inside the file.
+    func read(at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
+        if let code = FileFaults.failure(of: .read, on: path) { throw .io(operation: "read", path: path, errno: code) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let result = bytes.withUnsafeMutableBytes { buffer in
+                pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            guard result > 0 else {
+                throw .corruption(file: path, offset: offset + done, reason: "the file ends before its sections do")
+            }
+            done += result
+        }
+        return bytes
     }
+
+    deinit { close(descriptor) }
 }
 
 /// Writes that survive a crash: temporary file, fsync, rename, fsync of the directory.
 package enum DurableFile {
     package static func writeAtomically(_ bytes: [UInt8], to path: String) throws(StorageError) {
         let temporary = path + StoreFileNames.temporarySuffix
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .io(operation: "create", path: temporary, errno: errno) }
+        let descriptor = try create(temporary)
         do throws(StorageError) {
             try writeAll(bytes, to: descriptor, path: temporary)
-            guard fsync(descriptor) == 0 else {
-                throw StorageError.io(operation: "fsync", path: temporary, errno: errno)
-            }
+            try sync(descriptor, path: temporary, operation: "fsync")
         } catch {
             close(descriptor)
             unlink(temporary)
             throw error
         }
         close(descriptor)
-        guard rename(temporary, path) == 0 else {
-            let code = errno
+        do throws(StorageError) {
+            try rename(temporary, to: path)
+        } catch {
             unlink(temporary)
-            throw .io(operation: "rename", path: path, errno: code)
+            throw error
         }
         try syncDirectory(containing: path)
+    }
+
+    /// Creates (or empties) `path` for writing and returns its descriptor.
+    package static func create(_ path: String) throws(StorageError) -> Int32 {
+        if let code = FileFaults.failure(of: .create, on: path) {
+            throw .io(operation: "create", path: path, errno: code)
+        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .io(operation: "create", path: path, errno: errno) }
+        return descriptor
+    }
+
+    package static func sync(_ descriptor: Int32, path: String, operation: String) throws(StorageError) {
+        if let code = FileFaults.failure(of: .fsync, on: path) {
+            throw .io(operation: operation, path: path, errno: code)
+        }
+        guard fsync(descriptor) == 0 else { throw .io(operation: operation, path: path, errno: errno) }
+    }
+
+    package static func rename(_ source: String, to target: String) throws(StorageError) {
+        if let code = FileFaults.failure(of: .rename, on: target) {
+            throw .io(operation: "rename", path: target, errno: code)
+        }
+        guard systemRename(source, target) == 0 else { throw .io(operation: "rename", path: target, errno: errno) }
     }
 
     package static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StorageError) {
         var written = 0
         while written < bytes.count {
-            let result = bytes.withUnsafeBytes { raw in
-                write(descriptor, raw.baseAddress! + written, raw.count - written)
+            var count = bytes.count - written
+            var injectedError: Int32?
+            switch FileFaults.effect(of: .write, on: path) {
+            case .fail(let code): throw .io(operation: "write", path: path, errno: code)
+            case .tornWrite(let code):
+                count = max(1, count / 2)
+                injectedError = code
+            case .shortWrite: count = max(1, count / 2)
+            case nil: break
             }
+            let result = bytes.withUnsafeBytes { raw in write(descriptor, raw.baseAddress! + written, count) }
             if result < 0 {
                 if errno == EINTR { continue }
                 throw .io(operation: "write", path: path, errno: errno)
             }
             written += result
+            if let injectedError { throw .io(operation: "write", path: path, errno: injectedError) }
         }
     }
 
@@ -74,7 +126,7 @@ package enum DurableFile {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io(operation: "open directory", path: directory, errno: errno) }
         defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw .io(operation: "fsync directory", path: directory, errno: errno) }
+        try sync(descriptor, path: directory, operation: "fsync directory")
     }
 
     package static func parentDirectory(of path: String) -> String {
@@ -93,8 +145,8 @@ package enum DurableFile {
     }
 
     package static func readAll(_ path: String) throws(StorageError) -> [UInt8] {
-        let file = try MappedFile(path: path)
-        return Array(file.bytes)
+        let file = try ReadOnlyFile(path: path)
+        return try file.read(at: 0, count: file.size)
     }
 
     package static func exists(_ path: String) -> Bool {
@@ -119,3 +171,6 @@ package enum DurableFile {
         return names.sorted()
     }
 }
+
+/// The C library's rename, which `DurableFile.rename` hides inside the type.
+private func systemRename(_ source: String, _ target: String) -> Int32 { rename(source, target) }

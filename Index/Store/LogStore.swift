@@ -103,7 +103,8 @@ public final class LogStore: @unchecked Sendable {
         /// WAL generations up to this one are wholly in `records` (and earlier jobs); nil for a job that only
         /// carries waiters of a flush request that found the memtable empty.
         let coveredGeneration: UInt64?
-        let waiters: [CheckedContinuation<Void, any Error>]
+        /// Told once: of the flush's success, or of its first failure (the flush is then retried without them).
+        var waiters: [CheckedContinuation<Void, any Error>]
 
         init(records: ChunkedRecords, coveredGeneration: UInt64?, waiters: [CheckedContinuation<Void, any Error>]) {
             self.records = records
@@ -130,8 +131,13 @@ public final class LogStore: @unchecked Sendable {
             do {
                 opened.append(try SegmentReader(path: directory + "/" + summary.path))
             } catch {
-                // A newer format is not damage: refuse to start rather than set newer data aside.
-                if case .unsupportedVersion = error { throw error }
+                // A newer format, or a disk that fails to read, is not damage in the file: refuse to start
+                // (the error says why) rather than set a sound segment aside.
+                switch error {
+                case .io(_, _, let code) where code != ENOENT: throw error
+                case .unsupportedVersion: throw error
+                case .io, .corruption, .closed, .locked: break
+                }
                 logger.error(
                     "segment unreadable; moved to quarantine, the other segments stay served",
                     metadata: ["file": "\(summary.path)", "error": "\(error)"])
@@ -384,6 +390,7 @@ public final class LogStore: @unchecked Sendable {
             options.observer?.walSynced(ContinuousClock.now - started)
         } catch {
             logger.error("WAL write failed; the batch is not acknowledged", metadata: ["error": "\(error)"])
+            options.observer?.failed(.wal)
             batch.forEach { $0.ticket.complete(error) }
             return
         }
@@ -439,6 +446,7 @@ public final class LogStore: @unchecked Sendable {
             // The records stay in the memtable and the current WAL; the next seal tries again, after a pause
             // so that a full disk does not turn into a busy loop (commits wait meanwhile: back-pressure).
             logger.error("cannot start a new WAL file; flush postponed", metadata: ["error": "\(error)"])
+            options.observer?.failed(.walRotation)
             waiters.forEach { $0.resume(throwing: error) }
             Thread.sleep(forTimeInterval: 1)
             return
@@ -481,7 +489,9 @@ public final class LogStore: @unchecked Sendable {
                 } catch {
                     logger.error(
                         "flush failed; the records stay in the WAL and in memory", metadata: ["error": "\(error)"])
+                    options.observer?.failed(.flush)
                     job.waiters.forEach { $0.resume(throwing: error) }
+                    job.waiters = []
                     if stopping {
                         // Shutting down: the WAL still holds them and the next start replays it.
                         condition.lock()
@@ -530,15 +540,22 @@ public final class LogStore: @unchecked Sendable {
         var written: [SegmentSummary] = []
         var readers: [SegmentReader] = []
         let writer = SegmentWriter(options: options.segment)
-        for (offset, group) in groups.keys.sorted().enumerated() {
-            let relativeDirectory = "\(StoreFileNames.segmentDirectory)/\(group.day)/\(group.retentionClass)"
-            try DurableFile.createDirectories(directory + "/" + relativeDirectory)
-            let relativePath =
-                relativeDirectory + "/" + Self.segmentFileName(sequence: firstSequence + UInt64(offset))
-            var summary = try writer.write(groups[group]!, to: directory + "/" + relativePath)
-            summary.path = relativePath
-            written.append(summary)
-            readers.append(try SegmentReader(path: directory + "/" + relativePath))
+        do throws(StorageError) {
+            for (offset, group) in groups.keys.sorted().enumerated() {
+                let relativeDirectory = "\(StoreFileNames.segmentDirectory)/\(group.day)/\(group.retentionClass)"
+                try DurableFile.createDirectories(directory + "/" + relativeDirectory)
+                let relativePath =
+                    relativeDirectory + "/" + Self.segmentFileName(sequence: firstSequence + UInt64(offset))
+                var summary = try writer.write(groups[group]!, to: directory + "/" + relativePath)
+                summary.path = relativePath
+                written.append(summary)
+                readers.append(try SegmentReader(path: directory + "/" + relativePath))
+            }
+        } catch {
+            // No manifest names these files yet: drop them now rather than at the next start. (Once the
+            // manifest save has begun they stay, since a manifest on disk may already name them.)
+            for summary in written { try? DurableFile.remove(directory + "/" + summary.path) }
+            throw error
         }
         try updateManifest { manifest -> Void? in
             manifest.segments.append(contentsOf: written)
@@ -593,6 +610,7 @@ public final class LogStore: @unchecked Sendable {
             return true
         } catch {
             logger.error("merge failed; the segments stay as they are", metadata: ["error": "\(error)"])
+            options.observer?.failed(.merge)
             return false
         }
     }
@@ -647,9 +665,7 @@ public final class LogStore: @unchecked Sendable {
         let target = quarantine + "/" + relativePath.replacingOccurrences(of: "/", with: "_")
         let source = directory + "/" + relativePath
         guard DurableFile.exists(source) else { return }
-        guard rename(source, target) == 0 else {
-            throw .io(operation: "rename to quarantine", path: source, errno: errno)
-        }
+        try DurableFile.rename(source, to: target)
         try DurableFile.syncDirectory(containing: target)
     }
 

@@ -11,8 +11,12 @@ enum WALReader {
     }
 
     static func replay(path: String) throws(StorageError) -> Replay {
-        let file = try MappedFile(path: path)
-        return try replay(bytes: file.bytes, path: path)
+        let bytes = try DurableFile.readAll(path)
+        var result: Result<Replay, StorageError> = .failure(.closed)
+        bytes.withUnsafeBytes { raw in
+            result = Result { () throws(StorageError) in try replay(bytes: raw, path: path) }
+        }
+        return try result.get()
     }
 
     static func replay(bytes raw: UnsafeRawBufferPointer, path: String) throws(StorageError) -> Replay {

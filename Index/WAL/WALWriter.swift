@@ -27,8 +27,7 @@ final class WALWriter {
     init(directory: String, generation: UInt64) throws(StorageError) {
         self.generation = generation
         path = directory + "/" + WALWriter.fileName(generation: generation)
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .io(operation: "create WAL", path: path, errno: errno) }
+        descriptor = try DurableFile.create(path)
         var header = ByteWriter()
         header.writeUInt64(WALFormat.magic)
         header.writeUInt32(WALFormat.version)
@@ -63,10 +62,11 @@ final class WALWriter {
     }
 
     func sync() throws(StorageError) {
-        guard fsync(descriptor) == 0 else {
-            let code = errno
+        do {
+            try DurableFile.sync(descriptor, path: path, operation: "fsync WAL")
+        } catch {
             rollBack()
-            throw .io(operation: "fsync WAL", path: path, errno: code)
+            throw error
         }
         durableLength = lseek(descriptor, 0, SEEK_CUR)
     }

@@ -179,6 +179,10 @@ import Glibc
         #expect(!refused.isEmpty, "the disk filled up")
         #expect(refusal.contains("No space left on device") && refusal.contains("send it again"), "\(refusal)")
         #expect(try httpGet(server.baseURL + "/healthz").status == 200, "logqd keeps running on a full disk")
+        // …and reports it where operators look: its log (the stderr this test captures) and a metric.
+        let metrics = try httpGet(server.baseURL + "/metrics").body
+        let walErrors = metrics.split(separator: "\n").first { $0.hasPrefix(#"logq_store_errors_total{stage="wal"}"#) }
+        #expect(walErrors.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0 >= 1, "\(walErrors ?? "absent")")
         #expect(server.process?.isRunning == true)
 
         // Space returns: writes are taken again without a restart.

@@ -34,6 +34,7 @@ final class ServerMetrics: Sendable {
     let merges: Counter
     let mergeDuration: DurationHistogram
     let mergedRecords: Counter
+    let storeErrors: [StoreFailureStage: Counter]
 
     /// Query latency by kind (search, count, stats), measured until the last byte of the answer is written.
     let queryDuration: [QueryKind: DurationHistogram]
@@ -127,6 +128,13 @@ final class ServerMetrics: Sendable {
         merges = counter("store", "merges", "Merges of small segments into one.")
         mergeDuration = histogram("store", "merge_duration", "Segment merges.", slow)
         mergedRecords = counter("store", "merged_records", "Records rewritten by merges.")
+        var storeErrors: [StoreFailureStage: Counter] = [:]
+        for stage in StoreFailureStage.allCases {
+            storeErrors[stage] = counter(
+                "store", "errors", "File operations of the store that failed (full disk, I/O error), by stage.",
+                [("stage", stage.rawValue)])
+        }
+        self.storeErrors = storeErrors
         var queries: [QueryKind: DurationHistogram] = [:]
         for kind in QueryKind.allCases {
             queries[kind] = histogram(
@@ -174,7 +182,8 @@ final class ServerMetrics: Sendable {
                 merges.increment()
                 mergeDuration.record(duration)
                 mergedRecords.increment(by: Int64(records))
-            })
+            },
+            failed: { [storeErrors] stage in storeErrors[stage]?.increment() })
     }
 }
 
