@@ -24,11 +24,11 @@ public final class ListenerCounters: Sendable {
     func rejected() { rejectedConnections.add(1, ordering: .relaxed) }
     func closedIdle() { idleClosed.add(1, ordering: .relaxed) }
     public func received(bytes: Int) { receivedBytes.add(bytes, ordering: .relaxed) }
-    func stored(lines: Int, truncated: Int) {
+    package func stored(lines: Int, truncated: Int) {
         storedLines.add(lines, ordering: .relaxed)
         if truncated > 0 { truncatedLines.add(truncated, ordering: .relaxed) }
     }
-    func protocolError() { protocolErrors.add(1, ordering: .relaxed) }
+    package func protocolError() { protocolErrors.add(1, ordering: .relaxed) }
 
     public var open: Int { openConnections.load(ordering: .relaxed) }
 

@@ -10,6 +10,10 @@ import LogqQuery
 /// durable, and `GET /` (the version check Filebeat, Vector and Fluent Bit make before their first bulk).
 struct ElasticsearchAPI {
     let store: LogStore
+    /// The `bulk` listener's: bytes, documents, and bodies refused for their size (protocol errors).
+    let counters: ListenerCounters
+    /// `limits.max_bulk_body_bytes`.
+    let maxBodyBytes: Int
     /// The version reported to clients: they pick their request format from it (8.x: no mapping types).
     static let compatibleVersion = "8.11.0"
     static let recordsPerBatch = 5_000
@@ -46,13 +50,31 @@ struct ElasticsearchAPI {
     }
 
     private func bulk(_ request: Request, index: String?) async throws -> Response {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
+            // Refused before a byte of it is read: nothing is stored, and the shipper can split the batch.
+            counters.protocolError()
+            throw tooLarge("the body declares \(declared) bytes; nothing in it was stored")
+        }
         let started = ContinuousClock.now
         let receivedAt = currentTimeNanoseconds()
         var framer = LineFramer()
         var decoder = BulkRequestDecoder(defaultIndex: index, idSeed: UInt64(receivedAt))
         var records: [LogRecord] = []
         var tickets: [CommitTicket] = []
+        var received = 0
+        var stored = 0
         for try await buffer in request.body {
+            received += buffer.readableBytes
+            counters.received(bytes: buffer.readableBytes)
+            if received > maxBodyBytes {
+                // A body sent without its length (chunked) is only found too large part-way: what came
+                // before is stored, and the answer says how much, so that nothing is lost unannounced.
+                for ticket in tickets { try await ticket.wait() }
+                counters.stored(lines: stored, truncated: 0)
+                counters.protocolError()
+                throw tooLarge(
+                    "the body grew past the limit; its first \(stored) documents were stored, the rest were not")
+            }
             buffer.withUnsafeReadableBytes { bytes in
                 framer.feedLines(bytes) { line, length in
                     if let record = decoder.line(line, originalLength: length, receivedAt: receivedAt) {
@@ -62,6 +84,7 @@ struct ElasticsearchAPI {
             }
             if records.count >= Self.recordsPerBatch {
                 tickets.append(store.enqueue(records))
+                stored += records.count
                 records.removeAll(keepingCapacity: true)
                 // A bounded window of batches awaiting their fsync keeps a huge body from filling memory.
                 while tickets.count >= LineBatchIngestor.defaultMaxBatchesInFlight {
@@ -77,6 +100,7 @@ struct ElasticsearchAPI {
         decoder.finish()
         if !records.isEmpty { tickets.append(store.enqueue(records)) }
         for ticket in tickets { try await ticket.wait() }
+        counters.stored(lines: stored + records.count, truncated: 0)
 
         let took = started.duration(to: .now)
         let milliseconds = took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000
@@ -97,6 +121,14 @@ struct ElasticsearchAPI {
             }
         }
         return Self.json(out + "]}\n")
+    }
+
+    /// Elasticsearch's answer to a body over `http.max_content_length`.
+    private func tooLarge(_ what: String) -> APIError {
+        APIError(
+            status: .contentTooLarge,
+            message: "_bulk body over limits.max_bulk_body_bytes (\(maxBodyBytes) bytes): \(what). "
+                + "Send smaller batches (Filebeat: bulk_max_size; Vector: batch.max_bytes; Fluent Bit: Buffer_Size).")
     }
 
     static func json(_ text: String) -> Response {

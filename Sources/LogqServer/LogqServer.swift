@@ -71,7 +71,7 @@ public struct LogqServer {
         let listenerCounters = [
             "tcp": ListenerCounters(name: "tcp"), "syslog_tcp": ListenerCounters(name: "syslog_tcp"),
             "syslog_udp": ListenerCounters(name: "syslog_udp"), "beats": ListenerCounters(name: "beats"),
-            "http": ListenerCounters(name: "http"),
+            "http": ListenerCounters(name: "http"), "bulk": ListenerCounters(name: "bulk"),
         ]
         let fileCounters = configuration.fileInputs.map { ListenerCounters(name: "file:" + $0.name) }
         let limits = ConnectionLimits(
@@ -134,7 +134,9 @@ public struct LogqServer {
         let mailer = ReportMailer(
             policy: configuration.notifications, desk: desk, store: store, operations: operations)
         ReportAPI(desk: desk, store: store, mailer: mailer).register(on: router)
-        ElasticsearchAPI(store: store).register(on: router)
+        ElasticsearchAPI(
+            store: store, counters: listenerCounters["bulk"]!, maxBodyBytes: configuration.maxBulkBodyBytes
+        ).register(on: router)
         IncidentAPI(desk: desk).register(on: router)
         let httpServer: HTTPServerBuilder =
             if let credentials, tlsListeners.contains(.http) {

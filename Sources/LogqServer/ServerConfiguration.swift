@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnections = 1024
     /// A TCP connection that sends nothing for this long is closed.
     public var idleTimeoutSeconds = 300
+    /// A `_bulk` body over this many bytes is refused with 413, as Elasticsearch's `http.max_content_length`
+    /// (same default): the response lists every document, so the body's size bounds the request's memory.
+    public var maxBulkBodyBytes = 100 << 20
     /// The Beats protocol (Filebeat's `output.logstash`); nil turns it off.
     public var beatsAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5044)
     /// A fixed service for syslog records; nil takes each message's app-name.
@@ -178,8 +181,11 @@ extension ServerConfiguration {
                     switch limit {
                     case "max_connections": configuration.maxConnections = number
                     case "idle_timeout_seconds": configuration.idleTimeoutSeconds = number
+                    case "max_bulk_body_bytes": configuration.maxBulkBodyBytes = number
                     default:
-                        problems.append("limits.\(limit): unknown key (known: max_connections, idle_timeout_seconds)")
+                        problems.append(
+                            "limits.\(limit): unknown key (known: max_connections, idle_timeout_seconds, "
+                                + "max_bulk_body_bytes)")
                     }
                 }
             case "beats":
@@ -507,7 +513,9 @@ extension ServerConfiguration {
         if patternPaths != fresh.patternPaths || timeZone != fresh.timeZone || tcpParser != fresh.tcpParser {
             changed.append("parsers")
         }
-        if maxConnections != fresh.maxConnections || idleTimeoutSeconds != fresh.idleTimeoutSeconds {
+        if maxConnections != fresh.maxConnections || idleTimeoutSeconds != fresh.idleTimeoutSeconds
+            || maxBulkBodyBytes != fresh.maxBulkBodyBytes
+        {
             changed.append("limits")
         }
         if retention != fresh.retention { changed.append("retention") }

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Senders that try to exhaust logqd: many idle connections, a slowloris, a line that never ends, a zlib
-/// bomb, a Beats window announced as a million events. Each case is counted in a metric, other senders
+/// bomb, a Beats window announced as a million events, a 1 GiB `_bulk` body. Each case is counted in a metric, other senders
 /// keep being served, and logqd's resident memory stays under `memoryBoundMegabytes` (a debug build).
 @Suite(.serialized) struct HostileSenderTests {
     static let memoryBoundMegabytes = 600
@@ -104,6 +104,64 @@ import Glibc
         #expect(try count("ordinary", server) == 1)
         let resident = try Self.residentMegabytes(server)
         #expect(resident < Self.memoryBoundMegabytes, "logqd holds \(resident) MB after a bomb and a huge window")
+    }
+
+    @Test func aGigabyteBulkBodyIsRefusedInBoundedMemoryAndWhatWasStoredIsSaid() throws {
+        let server = ServerProcess(dataDirectory: temporaryPath("bulk-gigabyte"))
+        try server.start()
+        defer { server.stop(signal: SIGKILL) }
+        let url = server.baseURL + "/_bulk"
+        func answer(_ output: String) -> (status: Int, body: String) {
+            guard let split = output.lastIndex(of: "\n") else { return (0, output) }
+            return (Int(output[output.index(after: split)...]) ?? 0, String(output[..<split]))
+        }
+        let curl = "curl -s -o - -w '\\n%{http_code}' -X POST -H 'Expect:' -H 'Content-Type: application/x-ndjson'"
+
+        // 1 GiB with its length declared (a sparse file): refused before a byte of it is read.
+        let body = temporaryPath("bulk-gigabyte-body")
+        try run("/usr/bin/truncate", ["-s", "1G", body])
+        defer { try? FileManager.default.removeItem(atPath: body) }
+        let declared = answer(try run("/bin/sh", ["-c", "\(curl) -T \(body) \(url)"]).output)
+        #expect(declared.status == 413, "\(declared)")
+        #expect(declared.body.contains("declares 1073741824 bytes; nothing in it was stored"), "\(declared.body)")
+
+        // 1 GiB of real documents sent chunked, without a length: stopped at the limit, and the answer says
+        // how many documents at its start were stored, which is exactly what the store holds.
+        let generator = """
+            import sys
+            block = "".join('{"index":{}}\\n{"message":"gigabyte document %d %s","service":"bulk"}\\n' % (i, "x" * 150)
+                            for i in range(1000)).encode()
+            try:
+                for _ in range((1 << 30) // len(block) + 1):
+                    sys.stdout.buffer.write(block)
+            except (BrokenPipeError, OSError):
+                pass
+            """
+        let script = temporaryPath("bulk-gigabyte.py")
+        try generator.write(toFile: script, atomically: true, encoding: .utf8)
+        let chunked = answer(
+            try run("/bin/sh", ["-c", "python3 \(script) | \(curl) -H 'Transfer-Encoding: chunked' -T - \(url)"]).output
+        )
+        #expect(chunked.status == 413, "\(chunked)")
+        let storedCount = chunked.body.split(separator: " ").firstIndex(of: "first").flatMap { position in
+            Int(chunked.body.split(separator: " ")[position + 1])
+        }
+        let announced = try #require(storedCount, "\(chunked.body)")
+        #expect(announced > 0)
+        #expect(try count("gigabyte", server) == announced)
+
+        // An ordinary bulk request is served as before.
+        let ordinary = temporaryPath("bulk-ordinary")
+        try "{\"index\":{}}\n{\"message\":\"ordinary bulk after the giant\"}\n".write(
+            toFile: ordinary, atomically: true, encoding: .utf8)
+        let served = answer(try run("/bin/sh", ["-c", "\(curl) --data-binary @\(ordinary) \(url)"]).output)
+        #expect(served.status == 200, "\(served)")
+        #expect(try count("ordinary", server) == 1)
+        let metrics = OperationsTests.samples(try httpGet(server.baseURL + "/metrics").body)
+        #expect(metrics[#"logq_ingest_protocol_errors_total{listener="bulk"}"#] == 2, "both bodies are counted")
+        #expect((metrics[#"logq_ingest_lines_total{listener="bulk"}"#] ?? 0) == Double(announced + 1))
+        let resident = try Self.residentMegabytes(server)
+        #expect(resident < Self.memoryBoundMegabytes, "logqd holds \(resident) MB after a 1 GiB bulk body")
     }
 
     /// logqd's peak resident set (VmHWM), in MB.
