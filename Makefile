@@ -3,10 +3,10 @@ SWIFT ?= swift
 SOURCES := Package.swift Sources Index Parsers Tests Fuzz
 # Build libraries, and the tools the tests and benchmarks run (zstd, ripgrep and pcre2grep are the benchmarks' peers;
 # rsyslog is a real syslog sender in the integration tests; Alertmanager posts its webhook to logqd; promtool lints /metrics; sqlite3 reads
-# the incident database in tests).
-DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev zlib1g-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog rsyslog-gnutls openssl sqlite3 prometheus-alertmanager prometheus
+# the incident database in tests; the libraries syslog-ng needs, as syslog-ng itself is unpacked apart: see syslog-ng below).
+DEBIAN_PACKAGES := libzstd-dev liblz4-dev libpcre2-dev zlib1g-dev pkg-config libsqlite3-dev zstd ripgrep curl pcre2-utils rsyslog rsyslog-gnutls openssl sqlite3 prometheus-alertmanager prometheus libivykis0 libnet1 libpcre3 libwrap0 libjson-c5
 
-.PHONY: deps build run test test-venv bench lint format clean fuzz fuzz-build fuzz-smoke
+.PHONY: deps build run test test-venv bench lint format clean fuzz fuzz-build fuzz-smoke syslog-ng
 
 deps:
 	@missing=""; \
@@ -40,7 +40,16 @@ test-venv:
 	test -x $(TEST_VENV)/bin/python || python3 -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/pip install -q -r Tests/requirements.txt
 
-test: deps test-venv
+# syslog-ng, a second real syslog sender for the tests. Its Debian package conflicts with rsyslog's (both are
+# the system logger), so it is unpacked into .build/tools/syslog-ng and run from there, never installed.
+SYSLOG_NG := .build/tools/syslog-ng
+syslog-ng: deps
+	@test -x $(SYSLOG_NG)/usr/sbin/syslog-ng || { \
+		rm -rf $(SYSLOG_NG).download && mkdir -p $(SYSLOG_NG).download && cd $(SYSLOG_NG).download && \
+		{ apt-get download syslog-ng-core 2>/dev/null || { apt-get update -qq && apt-get download syslog-ng-core; }; } && \
+		dpkg -x syslog-ng-core_*.deb ../syslog-ng && cd .. && rm -rf syslog-ng.download; }
+
+test: deps test-venv syslog-ng
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) fuzz-smoke

@@ -95,6 +95,83 @@ import Testing
         #expect(try count("_parse_error:*", server) == 0)
     }
 
+    /// syslog-ng 3.38 from Debian, unpacked by `make syslog-ng` (its package conflicts with rsyslog's).
+    @Test func syslogNgForwardsIETFOctetCountedAndNetworkLineFramed() throws {
+        let unpacked = Repository.root.path + "/.build/tools/syslog-ng"
+        let binary = unpacked + "/usr/sbin/syslog-ng"
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            print("skipped: syslog-ng is not unpacked at \(unpacked) (make test unpacks it)")
+            return
+        }
+        let server = ServerProcess(dataDirectory: temporaryPath("syslog-syslog-ng"))
+        try server.start()
+        defer { server.stop(signal: SIGKILL) }
+
+        let work = temporaryPath("syslog-ng")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let ietfPort = try freeTCPPort()
+        let networkPort = try freeTCPPort()
+        // Two inputs, one per destination driver: syslog() sends RFC 5424 octet-counted frames (with the LF
+        // inside the count), network() sends RFC 3164 lines ending in LF.
+        let config = """
+            @version: 3.38
+            options { keep-hostname(yes); };
+            source s_ietf { network(ip("127.0.0.1") port(\(ietfPort)) transport("tcp")); };
+            source s_network { network(ip("127.0.0.1") port(\(networkPort)) transport("tcp")); };
+            destination d_ietf { syslog("127.0.0.1" port(\(server.syslogTCPPort)) transport("tcp") persist-name("ietf")); };
+            destination d_network {
+              network("127.0.0.1" port(\(server.syslogTCPPort)) transport("tcp") persist-name("network"));
+            };
+            log { source(s_ietf); destination(d_ietf); };
+            log { source(s_network); destination(d_network); };
+            """
+        try config.write(toFile: work + "/syslog-ng.conf", atomically: true, encoding: .utf8)
+        let syslogNg = Process()
+        syslogNg.executableURL = URL(fileURLWithPath: binary)
+        syslogNg.arguments = [
+            "-F", "-f", work + "/syslog-ng.conf", "-p", work + "/syslog-ng.pid", "-R", work + "/syslog-ng.persist",
+            "-c", work + "/syslog-ng.ctl", "--no-caps", "--module-path=" + unpacked + "/usr/lib/syslog-ng/3.38",
+        ]
+        syslogNg.environment = ["LD_LIBRARY_PATH": unpacked + "/usr/lib/syslog-ng"]
+        let errors = work + "/syslog-ng.stderr"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        syslogNg.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        syslogNg.standardError = FileHandle(forWritingAtPath: errors)
+        try syslogNg.run()
+        defer {
+            // SIGKILL, as for rsyslogd: a child of the test process inherits its blocked SIGTERM.
+            kill(syslogNg.processIdentifier, SIGKILL)
+            syslogNg.waitUntilExit()
+        }
+        try eventually(30, "syslog-ng listening") {
+            guard syslogNg.isRunning else {
+                throw TestFailure("syslog-ng exited: \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+            }
+            return isListening(ietfPort) && isListening(networkPort)
+        }
+
+        for index in 1...20 {
+            try expectRun(
+                "/usr/bin/logger",
+                [
+                    // RFC 3164, which syslog-ng's network() sources read by default.
+                    "-n", "127.0.0.1", "-P", String(index % 2 == 0 ? ietfPort : networkPort), "--tcp", "--rfc3164",
+                    "-t", "product",
+                    "-p", index % 4 == 0 ? "user.warning" : "user.notice", "price \(index) via syslog-ng marker-s",
+                ])
+        }
+        try eventually(60, "twenty forwarded records") { try count("marker-s", server) == 20 }
+        #expect(try count("marker-s service:product level:warn", server) == 5)
+        #expect(try count("marker-s service:product level:info", server) == 15)
+        for index in 1...20 { #expect(try count("\"price \(index) via syslog-ng\"", server) == 1, "message \(index)") }
+        // Each message exactly as sent: no LF of the octet-counted frames left on it, nothing cut.
+        let record = try search("\"price 2 via syslog-ng\"", server)
+        #expect(record["message"] as? String == "price 2 via syslog-ng marker-s")
+        let legacy = try search("\"price 1 via syslog-ng\"", server)
+        #expect(legacy["message"] as? String == "price 1 via syslog-ng marker-s")
+        #expect(try count("_parse_error:*", server) == 0)
+    }
+
     private func expectRun(_ executable: String, _ arguments: [String]) throws {
         let result = try run(executable, arguments)
         #expect(result.status == 0, "\(executable) \(arguments): \(result.output)")
