@@ -122,14 +122,16 @@ public enum TimestampParser {
     public static func parseEpoch(_ value: Double) -> Int64? {
         guard value.isFinite, value > 0 else { return nil }
         if value.rounded() == value, value < 9.2e18 { return parseEpoch(integer: Int64(value)) }
+        let nanoseconds: Double
         switch value {
-        case ..<9.2e9: return Int64(value * 1e9)
+        case ..<9.2e9: nanoseconds = value * 1e9
         case ..<1e11: return nil
-        case ..<1e14: return Int64(value * 1e6)
-        case ..<1e17: return Int64(value * 1e3)
-        case ..<9.2e18: return Int64(value)
-        default: return nil
+        case ..<1e14: nanoseconds = value * 1e6
+        case ..<1e17: nanoseconds = value * 1e3
+        default: nanoseconds = value
         }
+        // Past 2262 in nanoseconds (Int64's end) is not a time: 9999499999999.9 "microseconds" trapped here.
+        return nanoseconds < 9.2e18 ? Int64(nanoseconds) : nil
     }
 
     /// Whole numbers in integer arithmetic: a double cannot hold nanoseconds exactly.

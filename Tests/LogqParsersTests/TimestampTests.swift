@@ -31,17 +31,22 @@ import Testing
         #expect(TimestampParser.parse("161216 10:27:40", format: .mysqlLegacy) == 1_481_884_060_000_000_000)
     }
 
-    /// A syslog time has no year: it takes the year that puts it nearest the time it was received.
     /// Found by the fuzz targets: times past 2262 (the end of Int64 nanoseconds) are no timestamp, not a crash.
-    @Test func timesBeyondInt64NanosecondsAreRefusedNotOverflowed() {
+    @Test func timesBeyondInt64NanosecondsAreRefusedNotOverflowed() throws {
         #expect(TimestampParser.parse("2657-11-23T09:41:07Z", format: .auto) == nil)
         #expect(TimestampParser.parse("9999-12-31T23:59:59.999999999Z", format: .iso8601) == nil)
         #expect(TimestampParser.parseEpoch(integer: 99_999_999_999) == nil)
         #expect(TimestampParser.parseEpoch(99_999_999_999.5) == nil)
         #expect(TimestampParser.parse("99999999999.5", format: .epoch) == nil)
         #expect(TimestampParser.parse("2262-04-11T23:47:16Z", format: .iso8601) == 9_223_372_036_000_000_000)
+        // Fractional milliseconds past 2262 (`make fuzz`, json-lines: fixtures/fuzz/json-lines/crash-fractional-…).
+        #expect(TimestampParser.parseEpoch(9_999_499_999_999.9) == nil)
+        // (A double holds that time to within a microsecond.)
+        let fractional = try #require(TimestampParser.parseEpoch(1_795_424_400_000.5))
+        #expect(abs(fractional - 1_795_424_400_000_500_000) < 1_000)
     }
 
+    /// A syslog time has no year: it takes the year that puts it nearest the time it was received.
     @Test func syslogYearIsInferredAcrossNewYear() throws {
         let newYear = try #require(TimestampParser.parse("2027-01-01T00:00:30Z", format: .iso8601))
         let lateDecember = TimestampParser.parse("Dec 31 23:59:50", format: .syslog, reference: newYear)
