@@ -4,8 +4,9 @@
 enum SegmentFormat {
     /// "LOGQSEG1" read as a little-endian UInt64, at the start and end of every segment file. Format.
     static let magic: UInt64 = 0x3147_4553_5147_4F4C
-    /// Bump when the layout in docs/segment-format.md changes. Format.
-    static let version: UInt32 = 1
+    /// Bump when the layout in docs/segment-format.md changes. Format. Version 2 added per-block field
+    /// ranges after the filters; version 1 files are still read (without them).
+    static let version: UInt32 = 2
     static let headerSize = 16
     static let footerSize = 128
     static let directoryEntrySize = 48

@@ -38,6 +38,10 @@ extension SegmentReader {
         var decoded: [String: [UInt32]] = [:]
         for index in blocks.indices {
             let records = try readBlock(index)
+            // Each block's field ranges are exactly its records' (a wrong range would skip a match).
+            if let fieldRanges, fieldRanges[index] != BlockFieldRange.ranges(of: records[...]) {
+                throw violation("block \(index)'s field ranges do not match its records")
+            }
             for (offset, record) in records.enumerated() {
                 let ordinal = UInt32(blocks[index].firstOrdinal + offset)
                 var missing: Term?

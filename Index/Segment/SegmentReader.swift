@@ -29,6 +29,8 @@ public final class SegmentReader: Sendable {
     private let dictionary: [String: InvertedIndexCodec.PostingsLocation]
     /// One per block: the terms held by a single record of the segment.
     let filters: [BlockFilter]
+    /// One per block: the numbers each free field holds there (format 2); nil for a version 1 file.
+    public let fieldRanges: [[BlockFieldRange]]?
 
     /// Opens `path` and checks its magic, version, footer, directory and index checksums. Block checksums
     /// are checked when a block is read.
@@ -46,6 +48,7 @@ public final class SegmentReader: Sendable {
         dictionary = parsed.dictionary
         indexByteCount = parsed.indexStoredLength
         filters = parsed.filters
+        fieldRanges = parsed.fieldRanges
     }
 
     private struct Parsed {
@@ -57,6 +60,7 @@ public final class SegmentReader: Sendable {
         var indexStoredLength: Int
         var dictionary: [String: InvertedIndexCodec.PostingsLocation]
         var filters: [BlockFilter]
+        var fieldRanges: [[BlockFieldRange]]?
     }
 
     /// Reads the header, the footer, and the sections between the blocks and the footer (index, filters,
@@ -124,6 +128,7 @@ public final class SegmentReader: Sendable {
             guard version <= SegmentFormat.version else {
                 throw StorageError.unsupportedVersion(file: path, version: version)
             }
+            guard version == headerVersion else { throw corrupt("header and footer versions differ", footerStart) }
             guard directoryOffset >= SegmentFormat.headerSize,
                 directoryLength == blockCount * SegmentFormat.directoryEntrySize,
                 directoryOffset + directoryLength <= footerStart,
@@ -153,6 +158,13 @@ public final class SegmentReader: Sendable {
                     words.reserveCapacity(wordCount)
                     for _ in 0..<wordCount { words.append(try filterReader.readUInt64()) }
                     filters.append(BlockFilter(words: words, hashCount: hashCount))
+                }
+                var fieldRanges: [[BlockFieldRange]]?
+                if headerVersion >= 2 {
+                    var ranges: [[BlockFieldRange]] = []
+                    ranges.reserveCapacity(blockCount)
+                    for _ in 0..<blockCount { ranges.append(try BlockFieldRange.read(from: &filterReader)) }
+                    fieldRanges = ranges
                 }
                 guard filterReader.isAtEnd else {
                     throw corrupt("bytes left after the last block filter", filterOffset)
@@ -217,7 +229,7 @@ public final class SegmentReader: Sendable {
                 return Parsed(
                     recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
                     indexPayload: indexPayload, indexStoredLength: indexLength + filterLength, dictionary: dictionary,
-                    filters: filters)
+                    filters: filters, fieldRanges: fieldRanges)
             }
         } catch let error as DecodeError {
             throw corrupt(error.reason, base + error.offset)

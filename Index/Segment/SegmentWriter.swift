@@ -47,11 +47,13 @@ public struct SegmentWriter {
 
         var directory = ByteWriter(reservingCapacity: (records.count / options.recordsPerBlock + 1) * 48)
         var blockCount: UInt32 = 0
+        var fieldRanges: [[BlockFieldRange]] = []
         var start = 0
         while start < records.count {
             let end = min(start + options.recordsPerBlock, records.count)
             let chunk = records[start..<end]
             let payload = BlockCodec.encode(chunk)
+            fieldRanges.append(BlockFieldRange.ranges(of: chunk))
             let stored = Compression.compress(payload, codec: options.codec, zstdLevel: options.zstdLevel)
             directory.writeUInt64(UInt64(file.count))
             directory.writeUInt32(UInt32(stored.count))
@@ -81,6 +83,7 @@ public struct SegmentWriter {
             filters.write(filter.hashCount)
             for word in filter.words { filters.writeUInt64(word) }
         }
+        for ranges in fieldRanges { BlockFieldRange.write(ranges, into: &filters) }
         let filterOffset = file.count
         file.write(filters.bytes)
 

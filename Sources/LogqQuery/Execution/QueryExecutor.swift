@@ -142,6 +142,20 @@ public struct QueryExecutor: Sendable {
                 ordinals.append(contentsOf: block.ordinals)
             }
             return Candidates(ordinals: ordinals, exact: exact)
+        case .filter(.numericRange(let field, let range)) where segment.fieldRanges != nil:
+            // Numeric pruning by the blocks' field ranges (format 2): a block whose numbers for the field all
+            // miss the range, or that lacks the field, holds no match. The rest are checked record by record.
+            let scale = range.unit == .seconds ? Quantities.secondsPerUnit(ofField: field) : 1
+            var ordinals: [UInt32] = []
+            for (block, ranges) in segment.fieldRanges!.enumerated() {
+                guard let entry = ranges.first(where: { $0.field == field }),
+                    entry.mayHold(
+                        scaledBy: scale, lower: range.lower, lowerInclusive: range.lowerInclusive, upper: range.upper,
+                        upperInclusive: range.upperInclusive)
+                else { continue }
+                ordinals.append(contentsOf: segment.blocks[block].ordinals)
+            }
+            return Candidates(ordinals: ordinals, exact: false)
         case .filter(let filter):
             var lists: [[UInt32]] = []
             var exact = filter.isDecidedByIndex
