@@ -79,8 +79,10 @@ bench: build
 	$(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt
 	.build/release/logq-bench --bin .build/release --peers-python $(BENCH_VENV)/bin/python
 
+# `@testable import` builds only with testing enabled: outside Tests/ it breaks the release build (make run).
 lint:
 	$(SWIFT) format lint --strict --recursive $(SOURCES)
+	@! grep -rn "@testable" Sources Index Parsers Fuzz || { echo "@testable import outside Tests/ breaks swift build -c release"; exit 1; }
 
 format:
 	$(SWIFT) format format --in-place --recursive $(SOURCES)

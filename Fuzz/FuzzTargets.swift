@@ -4,11 +4,10 @@
 // A normal build gets a stub `main` that says how to run it.
 import Foundation
 import LogqIncidents
+import LogqIndex
 import LogqIngest
 import LogqParsers
 import LogqQuery
-
-@testable import LogqIndex
 
 enum FuzzTarget: String, CaseIterable {
     case syslogFramer = "syslog-framer"

@@ -1,13 +1,13 @@
 // See docs/wal-format.md
 
 /// Reads back a WAL file after a restart.
-enum WALReader {
-    struct Replay {
-        var records: [LogRecord]
+package enum WALReader {
+    package struct Replay {
+        package var records: [LogRecord]
         /// Bytes past the last whole frame: a write torn by the crash, never acknowledged.
-        var discardedTailBytes: Int
+        package var discardedTailBytes: Int
         /// Set when a frame in the middle failed its checksum; frames after it are not trusted.
-        var corruptionOffset: Int?
+        package var corruptionOffset: Int?
     }
 
     static func replay(path: String) throws(StorageError) -> Replay {
@@ -19,7 +19,7 @@ enum WALReader {
         return try result.get()
     }
 
-    static func replay(bytes raw: UnsafeRawBufferPointer, path: String) throws(StorageError) -> Replay {
+    package static func replay(bytes raw: UnsafeRawBufferPointer, path: String) throws(StorageError) -> Replay {
         var reader = ByteReader(raw)
         do {
             guard raw.count >= WALFormat.headerSize else {
