@@ -49,30 +49,59 @@ public struct BlockFieldRange: Sendable, Equatable {
         }
     }
 
-    static func write(_ ranges: [BlockFieldRange], into writer: inout ByteWriter) {
-        writer.writeVarint(ranges.count)
-        for range in ranges {
-            writer.writeVarint(range.field.utf8.count)
-            writer.write(range.field.utf8)
-            writer.write(range.mayHoldAnything ? 1 : 0)
-            writer.writeUInt64(range.minimum.bitPattern)
-            writer.writeUInt64(range.maximum.bitPattern)
+    /// Every block's ranges: the field names once, then per block entries that refer to them, with a
+    /// range only for fields that hold numbers there (docs/segment-format.md, "Field ranges").
+    static func write(_ blocks: [[BlockFieldRange]], into writer: inout ByteWriter) {
+        let names = Set(blocks.joined().map(\.field)).sorted()
+        let position = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        writer.writeVarint(names.count)
+        for name in names {
+            writer.writeVarint(name.utf8.count)
+            writer.write(name.utf8)
+        }
+        for ranges in blocks {
+            writer.writeVarint(ranges.count)
+            for range in ranges {
+                let hasNumbers = range.minimum <= range.maximum
+                writer.writeVarint(position[range.field]!)
+                writer.write((range.mayHoldAnything ? 1 : 0) | (hasNumbers ? 2 : 0))
+                if hasNumbers {
+                    writer.writeUInt64(range.minimum.bitPattern)
+                    writer.writeUInt64(range.maximum.bitPattern)
+                }
+            }
         }
     }
 
-    static func read(from reader: inout ByteReader) throws(DecodeError) -> [BlockFieldRange] {
-        let count = try reader.readLength()
-        var ranges: [BlockFieldRange] = []
-        ranges.reserveCapacity(count)
-        for _ in 0..<count {
-            let field = try reader.readString()
-            let flags = try reader.readUInt8()
-            guard flags <= 1 else { throw DecodeError.malformed("field range flags", at: reader.offset) }
-            ranges.append(
-                BlockFieldRange(
-                    field: field, minimum: Double(bitPattern: try reader.readUInt64()),
-                    maximum: Double(bitPattern: try reader.readUInt64()), mayHoldAnything: flags == 1))
+    static func read(blockCount: Int, from reader: inout ByteReader) throws(DecodeError) -> [[BlockFieldRange]] {
+        let nameCount = try reader.readLength()
+        var names: [String] = []
+        names.reserveCapacity(nameCount)
+        for _ in 0..<nameCount { names.append(try reader.readString()) }
+        var blocks: [[BlockFieldRange]] = []
+        blocks.reserveCapacity(blockCount)
+        for _ in 0..<blockCount {
+            let count = try reader.readLength()
+            var ranges: [BlockFieldRange] = []
+            ranges.reserveCapacity(count)
+            for _ in 0..<count {
+                // An index into `names`, not a length: bounded by the names, not by the bytes left.
+                let name = try reader.readVarint()
+                let flags = try reader.readUInt8()
+                guard name < UInt64(names.count), flags <= 3 else {
+                    throw DecodeError.malformed("field range entry", at: reader.offset)
+                }
+                var (minimum, maximum) = (Double.infinity, -Double.infinity)
+                if flags & 2 != 0 {
+                    minimum = Double(bitPattern: try reader.readUInt64())
+                    maximum = Double(bitPattern: try reader.readUInt64())
+                }
+                ranges.append(
+                    BlockFieldRange(
+                        field: names[Int(name)], minimum: minimum, maximum: maximum, mayHoldAnything: flags & 1 != 0))
+            }
+            blocks.append(ranges)
         }
-        return ranges
+        return blocks
     }
 }

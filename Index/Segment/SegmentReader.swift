@@ -161,10 +161,7 @@ public final class SegmentReader: Sendable {
                 }
                 var fieldRanges: [[BlockFieldRange]]?
                 if headerVersion >= 2 {
-                    var ranges: [[BlockFieldRange]] = []
-                    ranges.reserveCapacity(blockCount)
-                    for _ in 0..<blockCount { ranges.append(try BlockFieldRange.read(from: &filterReader)) }
-                    fieldRanges = ranges
+                    fieldRanges = try BlockFieldRange.read(blockCount: blockCount, from: &filterReader)
                 }
                 guard filterReader.isAtEnd else {
                     throw corrupt("bytes left after the last block filter", filterOffset)

@@ -83,7 +83,7 @@ public struct SegmentWriter {
             filters.write(filter.hashCount)
             for word in filter.words { filters.writeUInt64(word) }
         }
-        for ranges in fieldRanges { BlockFieldRange.write(ranges, into: &filters) }
+        BlockFieldRange.write(fieldRanges, into: &filters)
         let filterOffset = file.count
         file.write(filters.bytes)
 
