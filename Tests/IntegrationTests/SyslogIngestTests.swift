@@ -134,7 +134,7 @@ import Testing
         ]
         syslogNg.environment = ["LD_LIBRARY_PATH": unpacked + "/usr/lib/syslog-ng"]
         let errors = work + "/syslog-ng.stderr"
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         syslogNg.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         syslogNg.standardError = FileHandle(forWritingAtPath: errors)
         try syslogNg.run()
