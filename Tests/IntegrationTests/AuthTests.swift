@@ -99,7 +99,7 @@ import Glibc
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         if method == "POST" { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
         let result = try run("/usr/bin/curl", arguments + [url])
-        guard let split = result.output.lastIndex(of: "\n") else { throw TestFailure("no answer from \(url)") }
-        return (Int(result.output[result.output.index(after: split)...]) ?? 0, String(result.output[..<split]))
+        guard let answer = curlAnswer(result.output) else { throw TestFailure("no answer from \(url)") }
+        return answer
     }
 }

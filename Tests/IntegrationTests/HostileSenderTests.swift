@@ -111,10 +111,7 @@ import Glibc
         try server.start()
         defer { server.stop(signal: SIGKILL) }
         let url = server.baseURL + "/_bulk"
-        func answer(_ output: String) -> (status: Int, body: String) {
-            guard let split = output.lastIndex(of: "\n") else { return (0, output) }
-            return (Int(output[output.index(after: split)...]) ?? 0, String(output[..<split]))
-        }
+        func answer(_ output: String) -> (status: Int, body: String) { curlAnswer(output) ?? (0, output) }
         let curl = "curl -s -o - -w '\\n%{http_code}' -X POST -H 'Expect:' -H 'Content-Type: application/x-ndjson'"
 
         // 1 GiB with its length declared (a sparse file): refused before a byte of it is read.

@@ -162,8 +162,7 @@ import Glibc
                     "-s", "-o", "-", "-w", "\n%{http_code}", "--data-binary", "@" + body,
                     server.baseURL + "/api/v1/ingest",
                 ])
-            guard let split = result.output.lastIndex(of: "\n") else { return (0, result.output) }
-            return (Int(result.output[result.output.index(after: split)...]) ?? 0, String(result.output[..<split]))
+            return curlAnswer(result.output) ?? (0, result.output)
         }
         for index in 0..<40 {
             let batch = "fb\(index)"

@@ -56,9 +56,16 @@ func httpGet(_ url: String) throws -> (status: Int, body: String) {
     try process.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard let split = text.lastIndex(of: "\n") else { throw TestFailure("no answer from \(url)") }
-    return (Int(text[text.index(after: split)...]) ?? 0, String(text[..<split]))
+    guard let answer = curlAnswer(String(decoding: data, as: UTF8.self)) else {
+        throw TestFailure("no answer from \(url)")
+    }
+    return answer
+}
+
+/// What curl printed under `-o - -w "\n%{http_code}"`: the body, then the status on a last line of its own.
+func curlAnswer(_ output: String) -> (status: Int, body: String)? {
+    guard let split = output.lastIndex(of: "\n") else { return nil }
+    return (Int(output[output.index(after: split)...]) ?? 0, String(output[..<split]))
 }
 
 /// Polls until `condition` holds, or fails after `seconds`.
@@ -127,6 +134,6 @@ func httpPost(
             "-s", "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: \(contentType)", "--data-binary", "@\(file)",
             url,
         ])
-    guard let split = result.output.lastIndex(of: "\n") else { throw TestFailure("no answer from \(url)") }
-    return (Int(result.output[result.output.index(after: split)...]) ?? 0, String(result.output[..<split]))
+    guard let answer = curlAnswer(result.output) else { throw TestFailure("no answer from \(url)") }
+    return answer
 }

@@ -77,6 +77,6 @@ func httpsRequest(
     var arguments = ["-s", "--cacert", caFile, "-o", "-", "-w", "\n%{http_code}", "-X", method]
     if let body { arguments += ["--data-binary", body] }
     let result = try run("/usr/bin/curl", arguments + [url])
-    guard let split = result.output.lastIndex(of: "\n") else { throw TestFailure("no answer from \(url)") }
-    return (Int(result.output[result.output.index(after: split)...]) ?? 0, String(result.output[..<split]))
+    guard let answer = curlAnswer(result.output) else { throw TestFailure("no answer from \(url)") }
+    return answer
 }
