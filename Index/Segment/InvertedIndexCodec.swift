@@ -4,6 +4,10 @@
 /// prefix it shares with the previous term plus the rest, followed by its postings (record ordinals,
 /// ascending, delta + varint). Terms held by a single record go to that record's block filter instead.
 enum InvertedIndexCodec {
+    private static let serviceField = "service"
+    private static let hostField = "host"
+    private static let sourceField = "source"
+
     struct Encoded {
         var dictionary: [UInt8]
         /// Hashes of the single-record terms, by block.
@@ -11,78 +15,24 @@ enum InvertedIndexCodec {
     }
 
     static func encode(_ records: [LogRecord], recordsPerBlock: Int) -> Encoded {
-        var table = TermTable(capacity: max(1 << 14, records.count * 4))
-        // One scratch key: field, the separator, then the value or the lower-cased word, written in place.
-        let capacity = 2 * StorageLimits.maxIndexedValueBytes + StorageLimits.maxTokenBytes + 64
-        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { scratch.deallocate() }
-        let wordPrefix = Array(Term.messageField.utf8) + [Term.separator]
-        let prefixState = wordPrefix.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
-
-        /// Adds `field` + separator + `value` when both fit the index's limit.
-        func addField(_ field: String, _ value: some Collection<UInt8>, _ ordinal: UInt32) {
-            let fieldLength = field.utf8.count
-            guard fieldLength <= StorageLimits.maxIndexedValueBytes, value.count <= StorageLimits.maxIndexedValueBytes
-            else { return }
-            var length = 0
-            for byte in field.utf8 {
-                scratch[length] = byte
-                length += 1
-            }
-            scratch[length] = Term.separator
-            length += 1
-            for byte in value {
-                scratch[length] = byte
-                length += 1
-            }
-            table.add(UnsafeBufferPointer(start: scratch, count: length), ordinal: ordinal)
-        }
-
-        for (position, record) in records.enumerated() {
-            let ordinal = UInt32(position)
-            // The same terms, in the same order, as `LogRecord.forEachFieldTerm` gives.
-            if let level = record.level { addField("level", level.description.utf8, ordinal) }
-            if !record.service.isEmpty { addField("service", record.service.utf8, ordinal) }
-            if !record.host.isEmpty { addField("host", record.host.utf8, ordinal) }
-            if !record.source.isEmpty { addField("source", record.source.utf8, ordinal) }
-            for field in record.fields where field.name != Term.messageField {
-                switch field.value {
-                case .string(let text): addField(field.name, text.utf8, ordinal)
-                case .int, .double: addField(field.name, field.value.canonicalText.utf8, ordinal)
-                }
-            }
-
-            // Message words, tokenized straight into the scratch key (see `Tokenizer`).
-            for (index, byte) in wordPrefix.enumerated() { scratch[index] = byte }
-            let start = wordPrefix.count
-            let limit = start + StorageLimits.maxTokenBytes
-            var message = record.message
-            message.withUTF8 { bytes in
-                var length = start
-                var state = prefixState
-                for byte in bytes {
-                    if Tokenizer.isWordByte(byte) {
-                        if length < limit {
-                            let lowered = Tokenizer.lower(byte)
-                            scratch[length] = lowered
-                            state = BlockFilter.hashStep(state, lowered)
-                            length += 1
-                        }
-                    } else if length > start {
-                        table.add(
-                            UnsafeBufferPointer(start: scratch, count: length), hash: BlockFilter.hashFinish(state),
-                            ordinal: ordinal)
-                        length = start
-                        state = prefixState
+        var builder = IndexTermCollector(capacity: max(1 << 14, records.count * 4))
+        records.withUnsafeBufferPointer { records in
+            for position in records.indices {
+                let ordinal = UInt32(position)
+                // The same terms, in the same order, as `LogRecord.forEachFieldTerm` gives.
+                if let level = records[position].level { builder.addField(level: level, ordinal) }
+                builder.addField(Self.serviceField, records[position].service, ordinal)
+                builder.addField(Self.hostField, records[position].host, ordinal)
+                builder.addField(Self.sourceField, records[position].source, ordinal)
+                records[position].fields.withUnsafeBufferPointer { fields in
+                    for field in fields.indices where fields[field].name != Term.messageField {
+                        builder.addField(fields[field].name, fields[field].value, ordinal)
                     }
                 }
-                if length > start {
-                    table.add(
-                        UnsafeBufferPointer(start: scratch, count: length), hash: BlockFilter.hashFinish(state),
-                        ordinal: ordinal)
-                }
+                builder.addMessageWords(records[position].message, ordinal)
             }
         }
+        let table = builder.finish()
 
         var rareTermHashes = [[UInt64]](repeating: [], count: (records.count + recordsPerBlock - 1) / recordsPerBlock)
         var listed: [Int] = []

@@ -15,6 +15,8 @@ struct StoreFigures {
     var seconds: Double
     var cpuSeconds: Double
     var zstdSeconds: Double
+    /// One segment file of every record, written alone (best of three, CPU seconds).
+    var segmentSeconds: Double
 
     static func measure(corpus: [UInt8], work: String) async throws -> StoreFigures {
         let decoder = LineDecoder(source: "bench")
@@ -25,6 +27,18 @@ struct StoreFigures {
                 records.append(decoder.decode(line, receivedAt: 0, originalLength: length))
             }
         }
+        // The flush's own work (sort, index, blocks, compression, one file) timed alone, best of three:
+        // steadier than the whole store's figure on a shared machine, for comparing changes.
+        let writer = SegmentWriter()
+        let segmentPath = work + "/segment-bench.seg"
+        var segmentSeconds = Double.infinity
+        for _ in 0..<3 {
+            let started = cpuTime()
+            _ = try writer.write(records, to: segmentPath)
+            segmentSeconds = min(segmentSeconds, cpuTime() - started)
+        }
+        try? FileManager.default.removeItem(atPath: segmentPath)
+
         let directory = work + "/store-bench"
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
@@ -51,7 +65,7 @@ struct StoreFigures {
         return StoreFigures(
             records: records.count, rawBytes: corpus.count, committedSeconds: committed, seconds: seconds,
             cpuSeconds: cpuSeconds,
-            zstdSeconds: zstdSeconds)
+            zstdSeconds: zstdSeconds, segmentSeconds: segmentSeconds)
     }
 
     func print() {
@@ -66,6 +80,9 @@ struct StoreFigures {
         Swift.print(
             "  WAL commits alone: \(String(format: "%.0f", Double(records) / committedSeconds)) records/s; "
                 + "the rest is the flush (sort, inverted index, blocks, zstd) on its one thread")
+        Swift.print(
+            "  one segment of them written alone (index, blocks, zstd): "
+                + "\(String(format: "%.2f", segmentSeconds * 1e6 / Double(records))) µs of CPU per record")
         Swift.print(
             "  zstd -3 -T1 on the same bytes: \(String(format: "%.0f", zstdRate)) MB/s; store/zstd = "
                 + "\(String(format: "%.3f", megabytesPerCore / zstdRate)) (target ≥ 0.167)")

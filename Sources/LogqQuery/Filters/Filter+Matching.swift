@@ -5,7 +5,7 @@ extension Filter {
     public func matches(_ record: LogRecord) -> Bool {
         switch self {
         case .fieldEquals(let field, let value):
-            return Self.values(of: field, in: record).contains(value)
+            return Self.anyValue(of: field, in: record) { $0 == value }
         case .messageWords(_, let tokens):
             return Tokenizer.containsSequence(tokens, in: record.message)
         case .fieldPrefix(let field, let prefix):
@@ -17,46 +17,62 @@ extension Filter {
                 }
                 return found
             }
-            return Self.values(of: field, in: record).contains { $0.hasPrefix(prefix) }
+            return Self.anyValue(of: field, in: record) { $0.hasPrefix(prefix) }
         case .fieldExists(let field):
-            return field == Term.messageField ? !record.message.isEmpty : !Self.values(of: field, in: record).isEmpty
+            return field == Term.messageField
+                ? !record.message.isEmpty : Self.anyValue(of: field, in: record) { _ in true }
         case .numericRange(let field, let range):
-            return Self.numbers(of: field, in: record, as: range.unit).contains(where: range.contains)
+            return Self.anyNumber(of: field, in: record, as: range.unit, where: range.contains)
         case .timeRange(let from, let to):
             return record.timestamp >= (from ?? .min) && record.timestamp <= (to ?? .max)
         case .regex(let field, let regex):
             if field == Term.messageField { return regex.matches(record.message) }
-            return Self.values(of: field, in: record).contains { regex.matches($0) }
+            return Self.anyValue(of: field, in: record) { regex.matches($0) }
         }
     }
 
-    /// The textual values a record has for a field: its columns, or every free field of that name.
-    static func values(of field: String, in record: LogRecord) -> [String] {
+    /// True when one of the record's textual values for `field` (its column, or every free field of that
+    /// name) satisfies `predicate`. Alert rules check every ingested record this way, so no array is built
+    /// per check.
+    @inline(__always)
+    static func anyValue(of field: String, in record: LogRecord, where predicate: (String) -> Bool) -> Bool {
         switch field {
-        case "level": return record.level.map { [$0.description] } ?? []
-        case "service": return record.service.isEmpty ? [] : [record.service]
-        case "host": return record.host.isEmpty ? [] : [record.host]
-        case "source": return record.source.isEmpty ? [] : [record.source]
-        default: return record.fields.filter { $0.name == field }.map(\.value.canonicalText)
+        case "level": return record.level.map { predicate($0.description) } ?? false
+        case "service": return !record.service.isEmpty && predicate(record.service)
+        case "host": return !record.host.isEmpty && predicate(record.host)
+        case "source": return !record.source.isEmpty && predicate(record.source)
+        default:
+            for candidate in record.fields where candidate.name == field {
+                if predicate(candidate.value.canonicalText) { return true }
+            }
+            return false
         }
     }
 
-    /// Numbers a field holds: numeric fields, and text fields that read as a number. Against a duration,
-    /// numbers are in the unit the field's name says (`took_ms`; seconds without one) and text may carry its
-    /// own (`1584ms`); against a size, numbers are bytes and text may say `10KiB`.
-    static func numbers(of field: String, in record: LogRecord, as unit: NumericRange.Unit = .plain) -> [Double] {
-        let scale = unit == .seconds ? Quantities.secondsPerUnit(ofField: field) : 1
-        return record.fields.filter { $0.name == field }.compactMap { field in
-            switch field.value {
-            case .int(let number): return Double(number) * scale
-            case .double(let number): return number * scale
-            case .string(let text):
-                if let number = Double(text) { return number * scale }
-                switch unit {
-                case .plain: return nil
-                case .seconds: return Quantities.seconds(text)
-                case .bytes: return Quantities.byteCount(text)
-                }
+    /// The same for the numbers a field holds: numeric fields, and text fields that read as a number.
+    /// Against a duration, numbers are in the unit the field's name says (`took_ms`; seconds without one)
+    /// and text may carry its own (`1584ms`); against a size, numbers are bytes and text may say `10KiB`.
+    static func anyNumber(
+        of field: String, in record: LogRecord, as unit: NumericRange.Unit, where predicate: (Double) -> Bool
+    ) -> Bool {
+        var scale: Double?
+        for candidate in record.fields where candidate.name == field {
+            if scale == nil { scale = unit == .seconds ? Quantities.secondsPerUnit(ofField: field) : 1 }
+            if let number = number(of: candidate.value, scale: scale!, unit: unit), predicate(number) { return true }
+        }
+        return false
+    }
+
+    private static func number(of value: FieldValue, scale: Double, unit: NumericRange.Unit) -> Double? {
+        switch value {
+        case .int(let number): return Double(number) * scale
+        case .double(let number): return number * scale
+        case .string(let text):
+            if let number = Double(text) { return number * scale }
+            switch unit {
+            case .plain: return nil
+            case .seconds: return Quantities.seconds(text)
+            case .bytes: return Quantities.byteCount(text)
             }
         }
     }

@@ -1,0 +1,132 @@
+/// Feeds a segment's terms into a `TermTable`: each field term (`field` + separator + value) and each
+/// message word (`_msg` + separator + the lower-cased word) is written into one scratch key, hashed as
+/// it is written, and queued in a `TermBatch`. It works on the Strings' UTF-8 in place: the records are
+/// read, never copied, and no String is made (a profile showed the per-field Strings, the generic byte
+/// loops and the exclusivity checks of captured variables as a third of the index build).
+struct IndexTermCollector {
+    private var table: TermTable
+    private var batch = TermBatch()
+    private let scratch: UnsafeMutablePointer<UInt8>
+    private let wordPrefixLength: Int
+    private let wordPrefixState: UInt64
+
+    init(capacity: Int) {
+        table = TermTable(capacity: capacity)
+        // One scratch key: field, the separator, then the value or the lower-cased word.
+        scratch = .allocate(capacity: 2 * StorageLimits.maxIndexedValueBytes + StorageLimits.maxTokenBytes + 64)
+        let wordPrefix = Array(Term.messageField.utf8) + [Term.separator]
+        wordPrefixLength = wordPrefix.count
+        wordPrefixState = wordPrefix.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
+    }
+
+    /// The table with every queued term added. The collector must not be used afterwards.
+    mutating func finish() -> TermTable {
+        table.add(batch)
+        batch.removeAll()
+        scratch.deallocate()
+        return table
+    }
+
+    mutating func addField(level: LogLevel, _ ordinal: UInt32) {
+        var name = "level"
+        var value = level.description
+        name.withUTF8 { name in value.withUTF8 { value in addKey(name, value, ordinal) } }
+    }
+
+    /// Adds `field` + separator + `value` unless the value is empty.
+    mutating func addField(_ field: String, _ value: String, _ ordinal: UInt32) {
+        guard !value.isEmpty else { return }
+        var (field, value) = (field, value)
+        field.withUTF8 { name in value.withUTF8 { value in addKey(name, value, ordinal) } }
+    }
+
+    /// The same for a free field: numbers as their canonical text (see `FieldValue.canonicalText`).
+    mutating func addField(_ field: String, _ value: FieldValue, _ ordinal: UInt32) {
+        var field = field
+        switch value {
+        case .string(var text):
+            field.withUTF8 { name in text.withUTF8 { value in addKey(name, value, ordinal) } }
+        case .int(let number):
+            // Decimal digits straight into a stack buffer: the same bytes as `String(number)`.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var magnitude = number.magnitude
+                var start = 20
+                repeat {
+                    start -= 1
+                    digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                if number < 0 {
+                    start -= 1
+                    digits[start] = UInt8(ascii: "-")
+                }
+                let text = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(digits)[start..<20])
+                field.withUTF8 { name in addKey(name, text, ordinal) }
+            }
+        case .double:
+            var text = value.canonicalText
+            field.withUTF8 { name in text.withUTF8 { value in addKey(name, value, ordinal) } }
+        }
+    }
+
+    /// Adds `name` + separator + `value` when both fit the index's limit.
+    private mutating func addKey(
+        _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, _ ordinal: UInt32
+    ) {
+        guard name.count <= StorageLimits.maxIndexedValueBytes, value.count <= StorageLimits.maxIndexedValueBytes
+        else { return }
+        var state = BlockFilter.hashSeed
+        var length = 0
+        for byte in name {
+            scratch[length] = byte
+            state = BlockFilter.hashStep(state, byte)
+            length += 1
+        }
+        scratch[length] = Term.separator
+        state = BlockFilter.hashStep(state, Term.separator)
+        length += 1
+        for byte in value {
+            scratch[length] = byte
+            state = BlockFilter.hashStep(state, byte)
+            length += 1
+        }
+        queue(length: length, hash: BlockFilter.hashFinish(state), ordinal: ordinal)
+    }
+
+    /// Message words, tokenized straight into the scratch key (see `Tokenizer`).
+    mutating func addMessageWords(_ message: String, _ ordinal: UInt32) {
+        var message = message
+        for (index, byte) in Term.messageField.utf8.enumerated() { scratch[index] = byte }
+        scratch[wordPrefixLength - 1] = Term.separator
+        let start = wordPrefixLength
+        let limit = start + StorageLimits.maxTokenBytes
+        message.withUTF8 { bytes in
+            let scratch = self.scratch
+            var length = start
+            var state = wordPrefixState
+            for byte in bytes {
+                if Tokenizer.isWordByte(byte) {
+                    if length < limit {
+                        let lowered = Tokenizer.lower(byte)
+                        scratch[length] = lowered
+                        state = BlockFilter.hashStep(state, lowered)
+                        length += 1
+                    }
+                } else if length > start {
+                    queue(length: length, hash: BlockFilter.hashFinish(state), ordinal: ordinal)
+                    length = start
+                    state = wordPrefixState
+                }
+            }
+            if length > start { queue(length: length, hash: BlockFilter.hashFinish(state), ordinal: ordinal) }
+        }
+    }
+
+    private mutating func queue(length: Int, hash: UInt64, ordinal: UInt32) {
+        batch.append(UnsafeBufferPointer(start: scratch, count: length), hash: hash, ordinal: ordinal)
+        if batch.isFull {
+            table.add(batch)
+            batch.removeAll()
+        }
+    }
+}
