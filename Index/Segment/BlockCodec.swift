@@ -2,36 +2,54 @@
 
 /// Encodes up to `SegmentWriter.Options.recordsPerBlock` records into one block payload and back.
 enum BlockCodec {
-    static func encode(_ records: ArraySlice<LogRecord>) -> [UInt8] {
-        var writer = ByteWriter(reservingCapacity: records.count * 160)
-        writer.writeVarint(records.count)
+    static func encode(_ records: ArraySlice<LogRecord>) -> [UInt8] { encodeWithRanges(records).payload }
 
-        var previous: Int64 = 0
-        for record in records {
-            writer.writeSignedVarint(record.timestamp &- previous)
-            previous = record.timestamp
+    /// The payload, and the block's field ranges (the same as `BlockFieldRange.ranges(of:)`, gathered
+    /// while the fields are written rather than in a pass of their own).
+    static func encodeWithRanges(_ records: ArraySlice<LogRecord>) -> (payload: [UInt8], ranges: [BlockFieldRange]) {
+        // Through a buffer pointer and field by field: iterating the slice copied every record (six
+        // retains and releases each), the largest cost of this function in a profile.
+        records.withUnsafeBufferPointer { records in
+            var writer = ByteWriter(reservingCapacity: records.count * 160)
+            writer.writeVarint(records.count)
+
+            var previous: Int64 = 0
+            for index in records.indices {
+                writer.writeSignedVarint(records[index].timestamp &- previous)
+                previous = records[index].timestamp
+            }
+            for index in records.indices { writer.write(records[index].level?.rawValue ?? 0) }
+            writeDictionaryColumn(records, \.service, into: &writer)
+            writeDictionaryColumn(records, \.host, into: &writer)
+            writeDictionaryColumn(records, \.source, into: &writer)
+            for index in records.indices { writer.writeVarint(records[index].message.utf8.count) }
+            for index in records.indices { writer.write(records[index].message.utf8) }
+            let ranges = writeFields(records, into: &writer)
+            return (writer.bytes, ranges)
         }
-        for record in records { writer.write(record.level?.rawValue ?? 0) }
-        for column in [\LogRecord.service, \LogRecord.host, \LogRecord.source] {
-            writeDictionaryColumn(records.map { $0[keyPath: column] }, into: &writer)
-        }
-        for record in records { writer.writeVarint(record.message.utf8.count) }
-        for record in records { writer.write(record.message.utf8) }
-        writeFields(records, into: &writer)
-        return writer.bytes
     }
 
     /// Repeated strings (service, host, source) as a block-local dictionary and one code per record.
-    private static func writeDictionaryColumn(_ values: [String], into writer: inout ByteWriter) {
+    @inline(__always)
+    private static func writeDictionaryColumn(
+        _ records: UnsafeBufferPointer<LogRecord>, _ keyPath: KeyPath<LogRecord, String>, into writer: inout ByteWriter
+    ) {
         var codes: [String: Int] = [:]
         var dictionary: [String] = []
         var column: [Int] = []
-        column.reserveCapacity(values.count)
-        for value in values {
-            if let code = codes[value] {
+        column.reserveCapacity(records.count)
+        // Neighbours mostly share a value: compare with the last one before hashing.
+        var last: (value: String, code: Int)?
+        for index in records.indices {
+            let value = records[index][keyPath: keyPath]
+            if let last, last.value == value {
+                column.append(last.code)
+            } else if let code = codes[value] {
                 column.append(code)
+                last = (value, code)
             } else {
                 codes[value] = dictionary.count
+                last = (value, dictionary.count)
                 column.append(dictionary.count)
                 dictionary.append(value)
             }
@@ -41,23 +59,73 @@ enum BlockCodec {
         for code in column { writer.writeVarint(code) }
     }
 
-    private static func writeFields(_ records: ArraySlice<LogRecord>, into writer: inout ByteWriter) {
+    private static func writeFields(
+        _ records: UnsafeBufferPointer<LogRecord>, into writer: inout ByteWriter
+    ) -> [BlockFieldRange] {
         var nameCodes: [String: Int] = [:]
         var names: [String] = []
-        for record in records {
-            for field in record.fields where nameCodes[field.name] == nil {
-                nameCodes[field.name] = names.count
-                names.append(field.name)
+        // Records of one kind carry the same names in the same order: the code of the name at each position
+        // in the previous record is tried first, so most names cost one comparison instead of a hash.
+        var codesByPosition: [Int] = []
+        var fieldCodes: [Int] = []
+        fieldCodes.reserveCapacity(records.count * 8)
+        for index in records.indices {
+            records[index].fields.withUnsafeBufferPointer { fields in
+                for position in fields.indices {
+                    let name = fields[position].name
+                    let code: Int
+                    if position < codesByPosition.count, names[codesByPosition[position]] == name {
+                        code = codesByPosition[position]
+                    } else {
+                        if let known = nameCodes[name] {
+                            code = known
+                        } else {
+                            code = names.count
+                            nameCodes[name] = code
+                            names.append(name)
+                        }
+                        if position < codesByPosition.count {
+                            codesByPosition[position] = code
+                        } else {
+                            codesByPosition.append(code)
+                        }
+                    }
+                    fieldCodes.append(code)
+                }
             }
         }
         writer.writeVarint(names.count)
         for name in names { writer.writeString(name) }
-        for record in records {
-            writer.writeVarint(record.fields.count)
-            for field in record.fields {
-                writer.writeVarint(nameCodes[field.name]!)
-                writer.writeFieldValue(field.value)
+        var minimums = [Double](repeating: .infinity, count: names.count)
+        var maximums = [Double](repeating: -.infinity, count: names.count)
+        var holdsAnything = [Bool](repeating: false, count: names.count)
+        var next = 0
+        for index in records.indices {
+            records[index].fields.withUnsafeBufferPointer { fields in
+                writer.writeVarint(fields.count)
+                for position in fields.indices {
+                    let code = fieldCodes[next]
+                    writer.writeVarint(code)
+                    next += 1
+                    let value = fields[position].value
+                    writer.writeFieldValue(value)
+                    switch value {
+                    case .int(let number):
+                        minimums[code] = min(minimums[code], Double(number))
+                        maximums[code] = max(maximums[code], Double(number))
+                    case .double(let number) where !number.isNaN:
+                        minimums[code] = min(minimums[code], number)
+                        maximums[code] = max(maximums[code], number)
+                    case .double, .string:
+                        holdsAnything[code] = true
+                    }
+                }
             }
+        }
+        return names.indices.sorted { names[$0] < names[$1] }.map { code in
+            BlockFieldRange(
+                field: names[code], minimum: minimums[code], maximum: maximums[code],
+                mayHoldAnything: holdsAnything[code])
         }
     }
 

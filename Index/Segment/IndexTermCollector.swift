@@ -3,7 +3,7 @@
 /// it is written, and queued in a `TermBatch`. It works on the Strings' UTF-8 in place: the records are
 /// read, never copied, and no String is made (a profile showed the per-field Strings, the generic byte
 /// loops and the exclusivity checks of captured variables as a third of the index build).
-struct IndexTermCollector {
+struct IndexTermCollector: ~Copyable {
     private var table: TermTable
     private var batch = TermBatch()
     private let scratch: UnsafeMutablePointer<UInt8>
@@ -19,8 +19,8 @@ struct IndexTermCollector {
         wordPrefixState = wordPrefix.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
     }
 
-    /// The table with every queued term added. The collector must not be used afterwards.
-    mutating func finish() -> TermTable {
+    /// The table with every queued term added.
+    consuming func finish() -> TermTable {
         table.add(batch)
         batch.removeAll()
         scratch.deallocate()

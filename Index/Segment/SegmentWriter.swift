@@ -52,8 +52,8 @@ public struct SegmentWriter {
         while start < records.count {
             let end = min(start + options.recordsPerBlock, records.count)
             let chunk = records[start..<end]
-            let payload = BlockCodec.encode(chunk)
-            fieldRanges.append(BlockFieldRange.ranges(of: chunk))
+            let (payload, ranges) = BlockCodec.encodeWithRanges(chunk)
+            fieldRanges.append(ranges)
             let stored = Compression.compress(payload, codec: options.codec, zstdLevel: options.zstdLevel)
             directory.writeUInt64(UInt64(file.count))
             directory.writeUInt32(UInt32(stored.count))

@@ -526,10 +526,20 @@ public final class LogStore: @unchecked Sendable {
             }
         }
         let classify = options.retentionClass
-        let groups = Dictionary(grouping: records.sortedByTime()) { record in
-            Group(
-                day: UTCDay(timestamp: record.timestamp),
-                retentionClass: RetentionClassName.validated(classify?(record)))
+        let sorted = records.sortedByTime()
+        let keys = sorted.withUnsafeBufferPointer { records in
+            records.indices.map { index in
+                Group(
+                    day: UTCDay(timestamp: records[index].timestamp),
+                    retentionClass: RetentionClassName.validated(classify?(records[index])))
+            }
+        }
+        var groups: [Group: [LogRecord]] = [:]
+        if let first = keys.first, keys.allSatisfy({ $0 == first }) {
+            // The usual flush: one day, one class. Grouping would copy every record once more.
+            groups[first] = sorted
+        } else {
+            for (index, key) in keys.enumerated() { groups[key, default: []].append(sorted[index]) }
         }
         // The files are written without the lock (a flush takes seconds); only the sequence numbers and
         // the manifest update hold it.
@@ -746,7 +756,10 @@ extension Array where Element == LogRecord {
     /// Oldest first; records with the same timestamp keep their arrival order. Records mostly arrive in
     /// time order, so an already ordered array is returned as it is, without moving a record.
     func sortedByTime() -> [LogRecord] {
-        if zip(self, dropFirst()).allSatisfy({ $0.timestamp <= $1.timestamp }) { return self }
+        let ordered = withUnsafeBufferPointer { records in
+            records.indices.dropFirst().allSatisfy { records[$0 - 1].timestamp <= records[$0].timestamp }
+        }
+        if ordered { return self }
         return indices.sorted { lhs, rhs in
             self[lhs].timestamp != self[rhs].timestamp ? self[lhs].timestamp < self[rhs].timestamp : lhs < rhs
         }.map { self[$0] }
