@@ -56,4 +56,13 @@ struct ByteWriter {
             for index in 0..<4 { bytes[offset + index] = raw[index] }
         }
     }
+
+    /// Writes the WAL frame header in the first 8 bytes, reserved with zeros: the payload's length
+    /// and its CRC-32C (docs/wal-format.md).
+    mutating func fillFrameHeader() {
+        let payloadLength = bytes.count - 8
+        let checksum = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[8...])) }
+        withUnsafeBytes(of: UInt32(payloadLength).littleEndian) { bytes.replaceSubrange(0..<4, with: $0) }
+        withUnsafeBytes(of: checksum.littleEndian) { bytes.replaceSubrange(4..<8, with: $0) }
+    }
 }

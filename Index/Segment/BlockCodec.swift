@@ -19,9 +19,9 @@ enum BlockCodec {
                 previous = records[index].timestamp
             }
             for index in records.indices { writer.write(records[index].level?.rawValue ?? 0) }
-            writeDictionaryColumn(records, \.service, into: &writer)
-            writeDictionaryColumn(records, \.host, into: &writer)
-            writeDictionaryColumn(records, \.source, into: &writer)
+            writeDictionaryColumn(count: records.count, { records[$0].service }, into: &writer)
+            writeDictionaryColumn(count: records.count, { records[$0].host }, into: &writer)
+            writeDictionaryColumn(count: records.count, { records[$0].source }, into: &writer)
             for index in records.indices { writer.writeVarint(records[index].message.utf8.count) }
             for index in records.indices { writer.write(records[index].message.utf8) }
             let ranges = writeFields(records, into: &writer)
@@ -32,16 +32,17 @@ enum BlockCodec {
     /// Repeated strings (service, host, source) as a block-local dictionary and one code per record.
     @inline(__always)
     private static func writeDictionaryColumn(
-        _ records: UnsafeBufferPointer<LogRecord>, _ keyPath: KeyPath<LogRecord, String>, into writer: inout ByteWriter
+        count: Int, _ valueAt: (Int) -> String, into writer: inout ByteWriter
     ) {
         var codes: [String: Int] = [:]
         var dictionary: [String] = []
         var column: [Int] = []
-        column.reserveCapacity(records.count)
+        column.reserveCapacity(count)
         // Neighbours mostly share a value: compare with the last one before hashing.
         var last: (value: String, code: Int)?
-        for index in records.indices {
-            let value = records[index][keyPath: keyPath]
+        for index in 0..<count {
+            // A closure reading one field: a key path applied to a record copied the whole record.
+            let value = valueAt(index)
             if let last, last.value == value {
                 column.append(last.code)
             } else if let code = codes[value] {

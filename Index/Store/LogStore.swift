@@ -384,7 +384,7 @@ public final class LogStore: @unchecked Sendable {
     private func commit(_ batch: [PendingWrite]) {
         guard !batch.isEmpty else { return }
         do {
-            try wal.append(batch.lazy.flatMap(\.records))
+            try wal.append(batches: batch.map(\.records))
             let started = ContinuousClock.now
             try wal.sync()
             options.observer?.walSynced(ContinuousClock.now - started)

@@ -45,14 +45,25 @@ final class WALWriter {
     }
 
     /// Writes one frame holding `records`. Not durable until `sync()` returns.
-    func append(_ records: some Collection<LogRecord>) throws(StorageError) {
-        var payload = ByteWriter(reservingCapacity: records.count * 200)
-        payload.writeVarint(records.count)
-        for record in records { payload.writeRecordRow(record) }
-        var frame = ByteWriter(reservingCapacity: payload.count + WALFormat.frameHeaderSize)
-        frame.writeUInt32(UInt32(payload.count))
-        frame.writeUInt32(CRC32C.checksum(payload.bytes))
-        frame.write(payload.bytes)
+    func append(_ records: [LogRecord]) throws(StorageError) {
+        try append(batches: [records])
+    }
+
+    /// The records of several writers' batches as one frame (one group commit).
+    func append(batches: [[LogRecord]]) throws(StorageError) {
+        let count = batches.reduce(0) { $0 + $1.count }
+        // The frame's header is filled in once the payload after it is known: one buffer, no copy.
+        var frame = ByteWriter(reservingCapacity: count * 400 + WALFormat.frameHeaderSize)
+        frame.writeUInt32(0)
+        frame.writeUInt32(0)
+        frame.writeVarint(count)
+        for records in batches {
+            // Through a buffer pointer: iterating the array copied every record.
+            records.withUnsafeBufferPointer { records in
+                for index in records.indices { frame.writeRecordRow(records[index]) }
+            }
+        }
+        frame.fillFrameHeader()
         do {
             try DurableFile.writeAll(frame.bytes, to: descriptor, path: path)
         } catch {
