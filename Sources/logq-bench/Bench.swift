@@ -42,6 +42,9 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Measure parsing alone and stop.")
     var parsersOnly = false
 
+    @Flag(help: "Measure ingest over TCP alone and stop (for profiling logqd).")
+    var ingestOnly = false
+
     @Option(help: "Megabytes of Spring Boot log for the file-tailing figure (0 skips it).")
     var tailMegabytes = 128
 
@@ -89,9 +92,9 @@ struct Bench: AsyncParsableCommand {
             try await BackupFigures.measure(lines: backupLines, seed: seed, work: work).print()
             return
         }
-        let parsing = storeOnly ? nil : try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
+        let parsing = storeOnly || ingestOnly ? nil : try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
         parsing?.print()
-        if !storeOnly {
+        if !storeOnly && !ingestOnly {
             try FingerprintFigures.measure(loghub: loghub, python: peersPython, script: "bench/drain3_peer.py")?.print()
         }
         if parsersOnly { return }
@@ -103,9 +106,9 @@ struct Bench: AsyncParsableCommand {
             "corpus: \(corpus.bytes.count / 1_000_000) MB of JSON lines, \(String(format: "%.0f", Double(corpus.bytes.count) / Double(lines))) bytes/line"
         )
 
-        let store = try await StoreFigures.measure(corpus: corpus.bytes, work: work)
+        let store = ingestOnly ? nil : try await StoreFigures.measure(corpus: corpus.bytes, work: work)
         if storeOnly {
-            store.print()
+            store?.print()
             return
         }
 
@@ -130,7 +133,8 @@ struct Bench: AsyncParsableCommand {
         if let peak = server.peakResidentMegabytes() {
             Swift.print("logqd peak resident memory after ingest and flush: \(String(format: "%.0f", peak)) MB")
         }
-        store.print()
+        store?.print()
+        if ingestOnly { return }
 
         let queries: [(query: String, rg: [String])] = [
             ("level:error service:order", ["-c", #""level":"ERROR","service":"order""#]),
@@ -194,7 +198,7 @@ struct Bench: AsyncParsableCommand {
             server.stop()
             let peers = PeerResult.run(
                 python: peersPython, script: peersScript, corpus: rawPath, work: work, runs: runs)
-            printPeers(peers, ours: ours, ingest: ingest, store: store)
+            printPeers(peers, ours: ours, ingest: ingest, store: store!)
         }
 
         if backupLines > 0 {

@@ -12,20 +12,31 @@ public final class RecordEnricher: Sendable {
     public init() {}
 
     public func enrich(_ record: inout LogRecord) {
-        if record.field(named: "fingerprint") == nil {
+        // One pass over the fields for every question asked below: each `field(named:)` was a scan.
+        var has = (fingerprint: false, queryTime: false, sqlFingerprint: false, table: false, poolUsage: false)
+        for field in record.fields {
+            switch field.name {
+            case "fingerprint": has.fingerprint = true
+            case "query_time": has.queryTime = true
+            case "sql_fingerprint": has.sqlFingerprint = true
+            case "table": has.table = true
+            case "db_pool_usage": has.poolUsage = true
+            default: break
+            }
+        }
+        if !has.fingerprint {
             let fingerprint = miner.withLock { $0.fingerprint(of: record.message) }
             record.fields.append(Field("fingerprint", .string(fingerprint)))
         }
-        if record.field(named: "query_time") != nil, record.field(named: "sql_fingerprint") == nil,
-            let statement = SQLFingerprint.statement(inSlowLogEntry: record.message)
+        if has.queryTime, !has.sqlFingerprint, let statement = SQLFingerprint.statement(inSlowLogEntry: record.message)
         {
             let normalized = SQLFingerprint.normalize(statement)
             record.fields.append(Field("sql_fingerprint", .string(normalized)))
-            if let table = SQLFingerprint.table(of: normalized), record.field(named: "table") == nil {
+            if !has.table, let table = SQLFingerprint.table(of: normalized) {
                 record.fields.append(Field("table", .string(table)))
             }
         }
-        if let usage = Self.poolUsage(record.message), record.field(named: "db_pool_usage") == nil {
+        if !has.poolUsage, let usage = Self.poolUsage(record.message) {
             record.fields.append(Field("db_pool_usage", .double(usage)))
         }
     }
