@@ -92,7 +92,8 @@ struct Bench: AsyncParsableCommand {
             try await BackupFigures.measure(lines: backupLines, seed: seed, work: work).print()
             return
         }
-        let parsing = storeOnly || ingestOnly ? nil : try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
+        let parsing =
+            storeOnly || ingestOnly ? nil : try ParserFigures.measure(work: work, seed: seed, linesPerPack: parserLines)
         parsing?.print()
         if !storeOnly && !ingestOnly {
             try FingerprintFigures.measure(loghub: loghub, python: peersPython, script: "bench/drain3_peer.py")?.print()
