@@ -39,8 +39,7 @@ struct ByteWriter {
     }
 
     mutating func writeString(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
+        text.withUTF8Bytes { utf8 in
             writeVarint(utf8.count)
             bytes.append(contentsOf: utf8)
         }

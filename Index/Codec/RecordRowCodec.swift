@@ -29,9 +29,11 @@ extension ByteWriter {
         writeString(record.source)
         writeString(record.message)
         writeVarint(record.fields.count)
-        for field in record.fields {
-            writeString(field.name)
-            writeFieldValue(field.value)
+        record.fields.withUnsafeBufferPointer { fields in
+            for index in fields.indices {
+                writeString(fields[index].name)
+                writeFieldValue(fields[index].value)
+            }
         }
     }
 }

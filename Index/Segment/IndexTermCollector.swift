@@ -28,24 +28,20 @@ struct IndexTermCollector: ~Copyable {
     }
 
     mutating func addField(level: LogLevel, _ ordinal: UInt32) {
-        var name = "level"
-        var value = level.description
-        name.withUTF8 { name in value.withUTF8 { value in addKey(name, value, ordinal) } }
+        "level".withUTF8Bytes { name in level.description.withUTF8Bytes { value in addKey(name, value, ordinal) } }
     }
 
     /// Adds `field` + separator + `value` unless the value is empty.
     mutating func addField(_ field: String, _ value: String, _ ordinal: UInt32) {
         guard !value.isEmpty else { return }
-        var (field, value) = (field, value)
-        field.withUTF8 { name in value.withUTF8 { value in addKey(name, value, ordinal) } }
+        field.withUTF8Bytes { name in value.withUTF8Bytes { value in addKey(name, value, ordinal) } }
     }
 
     /// The same for a free field: numbers as their canonical text (see `FieldValue.canonicalText`).
     mutating func addField(_ field: String, _ value: FieldValue, _ ordinal: UInt32) {
-        var field = field
         switch value {
-        case .string(var text):
-            field.withUTF8 { name in text.withUTF8 { value in addKey(name, value, ordinal) } }
+        case .string(let text):
+            field.withUTF8Bytes { name in text.withUTF8Bytes { value in addKey(name, value, ordinal) } }
         case .int(let number):
             // Decimal digits straight into a stack buffer: the same bytes as `String(number)`.
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
@@ -61,11 +57,10 @@ struct IndexTermCollector: ~Copyable {
                     digits[start] = UInt8(ascii: "-")
                 }
                 let text = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(digits)[start..<20])
-                field.withUTF8 { name in addKey(name, text, ordinal) }
+                field.withUTF8Bytes { name in addKey(name, text, ordinal) }
             }
         case .double:
-            var text = value.canonicalText
-            field.withUTF8 { name in text.withUTF8 { value in addKey(name, value, ordinal) } }
+            field.withUTF8Bytes { name in value.canonicalText.withUTF8Bytes { value in addKey(name, value, ordinal) } }
         }
     }
 
@@ -95,12 +90,11 @@ struct IndexTermCollector: ~Copyable {
 
     /// Message words, tokenized straight into the scratch key (see `Tokenizer`).
     mutating func addMessageWords(_ message: String, _ ordinal: UInt32) {
-        var message = message
         for (index, byte) in Term.messageField.utf8.enumerated() { scratch[index] = byte }
         scratch[wordPrefixLength - 1] = Term.separator
         let start = wordPrefixLength
         let limit = start + StorageLimits.maxTokenBytes
-        message.withUTF8 { bytes in
+        message.withUTF8Bytes { bytes in
             let scratch = self.scratch
             var length = start
             var state = wordPrefixState
