@@ -43,10 +43,10 @@ final class RuleState {
         self.step = step
     }
 
-    func add(_ record: LogRecord, newTemplate: Bool) {
-        let matches = rule.query.matches(record)
-        var inDenominator = false
-        if case .ratio(let of, _, _) = rule.kind { inDenominator = of.matches(record) }
+    /// Counts `record` if it matches the rule's query (`matches`) or a ratio's denominator (`inDenominator`),
+    /// both checked by the caller: the engine checks each distinct query once per record for all the rules
+    /// that share it.
+    func add(_ record: LogRecord, newTemplate: Bool, matches: Bool, inDenominator: Bool) {
         if case .absent = rule.kind {
             // Every record keeps its key alive; the count is what the window holds.
         } else if !matches && !inDenominator {

@@ -22,9 +22,35 @@ public final class SignalEngine {
     /// How long a `new_fingerprint` rule waits for history before it calls anything new.
     public var learningPeriod: Int64 = 3600 * nanosecondsPerSecond
 
+    /// The rules' distinct queries (many rules share one: a signal's severities, a ratio's denominator), each
+    /// checked once per record; per rule, the index of its query and of its ratio's denominator.
+    private let distinctQueries: [Query]
+    private let queryIndex: [Int]
+    private let denominatorIndex: [Int?]
+    /// Per distinct query, for the record being ingested: 0 unknown, 1 matches, 2 does not.
+    private var answers: [UInt8]
+
     public init(policy: IncidentPolicy) {
         self.policy = policy
         rules = policy.rules.map { RuleState(rule: $0, step: policy.evaluationStep) }
+        var distinct: [Query] = []
+        func index(of query: Query) -> Int {
+            if let found = distinct.firstIndex(of: query) { return found }
+            distinct.append(query)
+            return distinct.count - 1
+        }
+        queryIndex = policy.rules.map { index(of: $0.query) }
+        denominatorIndex = policy.rules.map { rule in
+            if case .ratio(let of, _, _) = rule.kind { return index(of: of) }
+            return nil
+        }
+        distinctQueries = distinct
+        answers = [UInt8](repeating: 0, count: distinct.count)
+    }
+
+    private func answer(_ index: Int, for record: LogRecord) -> Bool {
+        if answers[index] == 0 { answers[index] = distinctQueries[index].matches(record) ? 1 : 2 }
+        return answers[index] == 1
     }
 
     /// Keys of rules' `by` fields beyond `RuleState.maxKeys`, whose records no rule tracks.
@@ -55,13 +81,17 @@ public final class SignalEngine {
                 }
                 fingerprintsSeen[fingerprint] = max(last ?? record.timestamp, record.timestamp)
             }
-            for rule in rules {
+            for index in answers.indices { answers[index] = 0 }
+            for (position, rule) in rules.enumerated() {
                 var newTemplate = isNew
                 // Seen before, but long enough ago to count as new again.
                 if case .newFingerprint(let lookback) = rule.rule.kind, let unseenFor, unseenFor > lookback {
                     newTemplate = true
                 }
-                rule.add(record, newTemplate: newTemplate)
+                let inDenominator = denominatorIndex[position].map { answer($0, for: record) } ?? false
+                rule.add(
+                    record, newTemplate: newTemplate, matches: answer(queryIndex[position], for: record),
+                    inDenominator: inDenominator)
             }
         }
     }
