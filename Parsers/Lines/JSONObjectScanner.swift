@@ -181,7 +181,19 @@ struct JSONObjectScanner {
             position += 1
         }
         var unescaped = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
+        unescaped.reserveCapacity(unescaped.count + 256)
         while position < bytes.count {
+            // Runs between escapes are copied whole: stack traces are long and escape every line break.
+            let runStart = position
+            while position < bytes.count, bytes[position] >= 0x20, bytes[position] != UInt8(ascii: "\\"),
+                bytes[position] != UInt8(ascii: "\"")
+            {
+                position += 1
+            }
+            if position > runStart {
+                unescaped.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<position]))
+            }
+            guard position < bytes.count else { break }
             let byte = bytes[position]
             position += 1
             switch byte {

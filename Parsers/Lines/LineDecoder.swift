@@ -23,6 +23,29 @@ public struct LineDecoder: Sendable {
     static let serviceKeys = ["service", "service.name", "app"]
     static let hostKeys = ["host", "host.name", "hostname"]
 
+    /// What a key may be, looked up once per key: checking it against each list in turn was a string
+    /// comparison per list entry for every field of every line.
+    private struct KeyRoles: OptionSet {
+        let rawValue: UInt8
+        static let time = KeyRoles(rawValue: 1)
+        static let level = KeyRoles(rawValue: 2)
+        static let message = KeyRoles(rawValue: 4)
+        static let service = KeyRoles(rawValue: 8)
+        static let host = KeyRoles(rawValue: 16)
+        static let source = KeyRoles(rawValue: 32)
+    }
+
+    private static let keyRoles: [String: KeyRoles] = {
+        var roles: [String: KeyRoles] = [:]
+        for (keys, role) in [
+            (timeKeys, KeyRoles.time), (levelKeys, .level), (messageKeys, .message), (serviceKeys, .service),
+            (hostKeys, .host), (["source"], .source),
+        ] {
+            for key in keys { roles[key, default: []].insert(role) }
+        }
+        return roles
+    }()
+
     /// `originalLength` is the line's size when a framer already cut it (it keeps at most the limit).
     public func decode(_ line: UnsafeRawBufferPointer, receivedAt: Int64, originalLength: Int? = nil) -> LogRecord {
         let (bytes, sanitizeMarkers) = Self.sanitize(line, originalLength: originalLength)
@@ -81,30 +104,31 @@ public struct LineDecoder: Sendable {
         var fields: [Field] = []
         fields.reserveCapacity(pairs.count)
         for (key, value) in pairs {
-            if Self.timeKeys.contains(key), let timestamp = Self.timestamp(from: value) {
+            let roles = Self.keyRoles[key] ?? []
+            if roles.contains(.time), let timestamp = Self.timestamp(from: value) {
                 record.timestamp = timestamp
                 continue
             }
-            if case .string(let text) = value {
-                if Self.levelKeys.contains(key), record.level == nil, let level = LogLevel(parsing: text) {
+            if !roles.isEmpty, case .string(let text) = value {
+                if roles.contains(.level), record.level == nil, let level = LogLevel(parsing: text) {
                     record.level = level
                     continue
                 }
-                if Self.messageKeys.contains(key), !messageSet {
+                if roles.contains(.message), !messageSet {
                     record.message = text
                     messageSet = true
                     continue
                 }
-                if Self.serviceKeys.contains(key), !text.isEmpty {
+                if roles.contains(.service), !text.isEmpty {
                     record.service = text
                     continue
                 }
-                if Self.hostKeys.contains(key), !text.isEmpty {
+                if roles.contains(.host), !text.isEmpty {
                     record.host = text
                     continue
                 }
                 // What `logq -o json` and `logq ingest` write, so that records travel back unchanged.
-                if key == "source", !text.isEmpty {
+                if roles.contains(.source), !text.isEmpty {
                     record.source = text
                     continue
                 }

@@ -117,11 +117,14 @@ struct Bench: AsyncParsableCommand {
         defer { server.stop() }
 
         // Ingest.
+        let cpuBefore = server.cpuSeconds()
         let started = Date()
         try sendConcurrently(corpus.bytes, connections: connections, port: server.tcpPort)
         let sentAt = Date().timeIntervalSince(started)
         try await server.waitForCount(lines)
         let ingestSeconds = Date().timeIntervalSince(started)
+        let cpuAfter = server.cpuSeconds()
+        let serverCPUSeconds = cpuBefore.flatMap { before in cpuAfter.map { $0 - before } }
         try await server.post("/api/v1/flush")
         let stats = try await server.statistics()
 
@@ -131,6 +134,12 @@ struct Bench: AsyncParsableCommand {
             lines: lines, rawBytes: corpus.bytes.count, seconds: ingestSeconds, sendSeconds: sentAt,
             segmentBytes: stats.segmentBytes, indexBytes: stats.indexBytes, zstdBytes: zstdBytes)
         ingest.print()
+        if let serverCPUSeconds {
+            Swift.print(
+                "  logqd used \(String(format: "%.2f", serverCPUSeconds)) CPU-seconds: "
+                    + "\(String(format: "%.1f", serverCPUSeconds * 1e6 / Double(lines))) µs per line "
+                    + "(steadier than the rate on a shared machine)")
+        }
         if let peak = server.peakResidentMegabytes() {
             Swift.print("logqd peak resident memory after ingest and flush: \(String(format: "%.0f", peak)) MB")
         }
