@@ -711,25 +711,28 @@ public struct StoreSnapshot: Sendable {
     public var memtable: [LogRecord] { memtableChunks.flatMap { $0 } }
 }
 
-/// Records appended in arrival order, kept in fixed-size chunks.
+/// Records appended in arrival order, in chunks: a snapshot copies the list of chunks, not the records,
+/// and an append after a snapshot copies at most the last chunk.
 struct ChunkedRecords: Sendable {
+    /// Small batches are gathered into chunks of up to this many records.
     static let chunkSize = 4096
+    /// A batch at least this large becomes a chunk as it is, without copying its records (a copy costs a
+    /// retain of each record's strings, then a release of the batch's).
+    static let ownChunkMinimum = 64
     private(set) var chunks: [[LogRecord]] = []
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
-    var all: [LogRecord] { chunks.flatMap { $0 } }
+    var all: [LogRecord] { chunks.count == 1 ? chunks[0] : chunks.flatMap { $0 } }
 
     mutating func append(_ records: [LogRecord]) {
-        var rest = records[...]
-        while !rest.isEmpty {
-            if chunks.isEmpty || chunks[chunks.count - 1].count >= Self.chunkSize {
-                chunks.append([])
-                chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
-            }
-            let room = Self.chunkSize - chunks[chunks.count - 1].count
-            chunks[chunks.count - 1].append(contentsOf: rest.prefix(room))
-            rest = rest.dropFirst(room)
+        guard !records.isEmpty else { return }
+        if records.count >= Self.ownChunkMinimum || chunks.isEmpty
+            || chunks[chunks.count - 1].count + records.count > Self.chunkSize
+        {
+            chunks.append(records)
+        } else {
+            chunks[chunks.count - 1].append(contentsOf: records)
         }
         count += records.count
     }
