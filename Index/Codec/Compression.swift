@@ -55,23 +55,27 @@ enum Compression {
             guard input.count == expectedSize else { throw .malformed("stored size differs from header", at: 0) }
             return Array(input)
         case .zstd:
-            var output = [UInt8](repeating: 0, count: expectedSize)
-            let written = output.withUnsafeMutableBytes { target in
-                ZSTD_decompress(target.baseAddress, expectedSize, input.baseAddress, input.count)
+            // Not zero-filled first: the frame overwrites every byte (a memset of each block was 6% of a
+            // phrase count's time).
+            var written = 0
+            let output = [UInt8](unsafeUninitializedCapacity: expectedSize) { target, count in
+                written = ZSTD_decompress(target.baseAddress, expectedSize, input.baseAddress, input.count)
+                count = ZSTD_isError(written) == 0 && written == expectedSize ? expectedSize : 0
             }
             guard ZSTD_isError(written) == 0, written == expectedSize else {
                 throw .malformed("zstd frame does not decompress to its recorded size", at: 0)
             }
             return output
         case .lz4:
-            var output = [UInt8](repeating: 0, count: expectedSize)
-            let written = output.withUnsafeMutableBytes { target in
-                LZ4_decompress_safe(
-                    input.baseAddress?.assumingMemoryBound(to: CChar.self),
-                    target.baseAddress?.assumingMemoryBound(to: CChar.self),
+            var written: Int32 = 0
+            let output = [UInt8](unsafeUninitializedCapacity: expectedSize) { target, count in
+                written = LZ4_decompress_safe(
+                    input.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                    UnsafeMutableRawPointer(target.baseAddress)?.assumingMemoryBound(to: CChar.self),
                     Int32(input.count),
                     Int32(expectedSize)
                 )
+                count = written == expectedSize ? expectedSize : 0
             }
             guard written == expectedSize else {
                 throw .malformed("lz4 block does not decompress to its recorded size", at: 0)
