@@ -46,6 +46,12 @@ public final class SegmentReader: Sendable {
         blocks = parsed.blocks
         indexPayload = parsed.indexPayload
         dictionary = parsed.dictionary
+        var columnValues: [String: [String]] = [:]
+        for key in parsed.dictionary.keys {
+            guard let term = Term(key: key.utf8), Self.columnFields.contains(term.field) else { continue }
+            columnValues[term.field, default: []].append(term.value)
+        }
+        self.columnValues = columnValues
         indexByteCount = parsed.indexStoredLength
         filters = parsed.filters
         fieldRanges = parsed.fieldRanges
@@ -269,6 +275,16 @@ public final class SegmentReader: Sendable {
             throw .corruption(file: path, offset: location.offset, reason: "postings of a term: \(error.decodeReason)")
         }
     }
+
+    /// The fields every record holds at most one value of (`LogRecord`'s columns).
+    public static let columnFields: Set<String> = ["level", "service", "host", "source"]
+    /// Per column field, the values held by two records or more (those with posting lists).
+    private let columnValues: [String: [String]]
+
+    /// The values of a column field (`level`, `service`, `host`, `source`) that have posting lists, so
+    /// that a count by that field can be read from the index. A value held by a single record of the
+    /// segment, or longer than the index's limit, is not among them.
+    public func indexedValues(ofColumn field: String) -> [String] { columnValues[field] ?? [] }
 
     /// How many distinct terms the index holds.
     public var termCount: Int { dictionary.count }

@@ -40,25 +40,7 @@ struct Aggregation: Sendable {
             // In milliseconds (steps are whole milliseconds): exact in a Double, where nanoseconds are not.
             key.insert(.number(Double(start / 1_000_000)), at: 0)
         }
-        let index: Int
-        if let existing = groups[key] {
-            index = existing
-        } else {
-            guard keys.count < maxGroups else {
-                throw QueryExecutor.PipelineError(
-                    description: "more than \(maxGroups) groups: group by fewer or coarser fields, or narrow the query")
-            }
-            index = keys.count
-            groups[key] = index
-            keys.append(key)
-            let width = functions.count
-            accumulators.append(
-                Accumulator(
-                    sums: Array(repeating: 0, count: width), counts: Array(repeating: 0, count: width),
-                    minimums: Array(repeating: .infinity, count: width),
-                    maximums: Array(repeating: -.infinity, count: width), values: Array(repeating: [], count: width),
-                    distinct: Array(repeating: [], count: width)))
-        }
+        let index = try groupIndex(key)
         accumulators[index].count += 1
         for (position, function) in functions.enumerated() {
             guard let field = function.field else { continue }
@@ -81,6 +63,39 @@ struct Aggregation: Sendable {
                 }
             }
         }
+    }
+
+    /// The column this aggregation only counts records by, when it is one (`| count by (service)`): such a
+    /// count may be read from the index's posting lists (see `addCount`).
+    var countedColumn: String? {
+        guard by.count == 1, SegmentReader.columnFields.contains(by[0]), bucket == nil, functions.count == 1,
+            functions[0].kind == .count, functions[0].field == nil
+        else { return nil }
+        return by[0]
+    }
+
+    /// `count` records whose group is `key`, at once.
+    mutating func addCount(_ count: Int, key: [TableValue]) throws(QueryExecutor.PipelineError) {
+        accumulators[try groupIndex(key)].count += count
+    }
+
+    private mutating func groupIndex(_ key: [TableValue]) throws(QueryExecutor.PipelineError) -> Int {
+        if let existing = groups[key] { return existing }
+        guard keys.count < maxGroups else {
+            throw QueryExecutor.PipelineError(
+                description: "more than \(maxGroups) groups: group by fewer or coarser fields, or narrow the query")
+        }
+        let index = keys.count
+        groups[key] = index
+        keys.append(key)
+        let width = functions.count
+        accumulators.append(
+            Accumulator(
+                sums: Array(repeating: 0, count: width), counts: Array(repeating: 0, count: width),
+                minimums: Array(repeating: .infinity, count: width),
+                maximums: Array(repeating: -.infinity, count: width), values: Array(repeating: [], count: width),
+                distinct: Array(repeating: [], count: width)))
+        return index
     }
 
     /// Folds another worker's groups into these (the same pipe over other records).

@@ -141,7 +141,10 @@ extension QueryExecutor {
         }
         var work: [Work] = []
         for segment in snapshot.segments {
-            let (ordinals, exact) = try candidates(for: query, in: segment)
+            var (ordinals, exact) = try candidates(for: query, in: segment)
+            if exact, let column = prototype.countedColumn {
+                ordinals = try countFromPostings(of: column, ordinals, in: segment, into: &result)
+            }
             for (block, range) in Self.blockRuns(ordinals, in: segment) {
                 let first = segment.blocks[block].firstOrdinal
                 work.append(
@@ -175,6 +178,26 @@ extension QueryExecutor {
             if let partial { try result.merge(partial) }
         }
         return result
+    }
+
+    /// Counts the candidates `ordinals` (exact, ascending) by their value of column `field` from the posting
+    /// list of each value, without reading a block; returns the candidates no posting list holds (a value
+    /// held by one record of the segment, one longer than the index's limit, or none), to be read as usual.
+    /// A record holds at most one value of a column, so the lists do not overlap.
+    private func countFromPostings(
+        of field: String, _ ordinals: [UInt32], in segment: SegmentReader, into result: inout Aggregation
+    ) throws -> [UInt32] {
+        var pending = [Bool](repeating: false, count: segment.recordCount)
+        for ordinal in ordinals { pending[Int(ordinal)] = true }
+        for value in segment.indexedValues(ofColumn: field) {
+            var count = 0
+            for ordinal in try segment.postings(for: Term(field: field, value: value)) where pending[Int(ordinal)] {
+                pending[Int(ordinal)] = false
+                count += 1
+            }
+            if count > 0 { try result.addCount(count, key: [.string(value)]) }
+        }
+        return ordinals.filter { pending[Int($0)] }
     }
 
     static func sorted(_ table: ResultTable, by keys: [SortKey]) throws -> ResultTable {
