@@ -135,9 +135,10 @@ enum BlockCodec {
     }
 
     /// Only the records at `rows` (ascending positions in the block), in that order; every byte is still
-    /// checked, but no String is made for the others. Nil decodes them all.
+    /// checked, but no String is made for the others. Nil decodes them all. With `fields`, only the free
+    /// fields of those names are kept (an aggregation reads one or two of a dozen).
     static func decode(
-        _ payload: UnsafeRawBufferPointer, rows: [Int]?, messages: Bool = true
+        _ payload: UnsafeRawBufferPointer, rows: [Int]?, messages: Bool = true, fields keptFields: Set<String>? = nil
     ) throws(DecodeError) -> [LogRecord] {
         var reader = ByteReader(payload)
         let count = try reader.readLength()
@@ -175,6 +176,7 @@ enum BlockCodec {
         let nameCount = try reader.readLength()
         var names: [String] = []
         for _ in 0..<nameCount { names.append(try reader.readString()) }
+        let keptCodes = names.map { keptFields?.contains($0) ?? true }
         var records: [LogRecord] = []
         records.reserveCapacity(rows?.count ?? count)
         for index in 0..<count {
@@ -190,7 +192,11 @@ enum BlockCodec {
             fields.reserveCapacity(fieldCount)
             for _ in 0..<fieldCount {
                 let code = try reader.readIndex(below: names.count, what: "field name code")
-                fields.append(Field(names[code], try reader.readFieldValue()))
+                if keptCodes[code] {
+                    fields.append(Field(names[code], try reader.readFieldValue()))
+                } else {
+                    try reader.skipFieldValue()
+                }
             }
             records.append(
                 LogRecord(

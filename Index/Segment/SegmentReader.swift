@@ -319,9 +319,11 @@ public final class SegmentReader: Sendable {
 
     /// The records at `rows` (ascending positions within the block), verified like `readBlock`.
     /// `messages: false` leaves every message empty: aggregations over other fields skip making them.
-    public func readRecords(_ index: Int, rows: [Int], messages: Bool = true) throws(StorageError) -> [LogRecord] {
+    public func readRecords(
+        _ index: Int, rows: [Int], messages: Bool = true, fields: Set<String>? = nil
+    ) throws(StorageError) -> [LogRecord] {
         try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in
-            try BlockCodec.decode(payload, rows: rows, messages: messages)
+            try BlockCodec.decode(payload, rows: rows, messages: messages, fields: fields)
         }
     }
 

@@ -119,7 +119,8 @@ import Testing
 
     /// `| count by (column)` over exact candidates is read from posting lists; the records no list holds
     /// (no value, a value held once in its segment, one past the index's length limit) are read from their
-    /// blocks. Every case, with and without a filter, against the naive answer.
+    /// blocks. Plain histograms count whole blocks inside one bucket from the block directory. Every case,
+    /// with and without a filter, against the naive answer.
     @Test func countsByAColumnFromPostingsIncludeTheRecordsNoListHolds() async throws {
         let long = String(repeating: "x", count: StorageLimits.maxIndexedValueBytes + 1)
         var records: [LogRecord] = []
@@ -144,6 +145,8 @@ import Testing
         for text in [
             "* | count by (service)", "level:error | count by (service)", "* | top 3 by (host)",
             "level:info | count by (host)", "* | count by (level)", "service:order | count by (level)",
+            // Histograms: whole blocks in one bucket are counted from the directory, the rest read.
+            "* | histogram 1h", "* | histogram 100s", "level:error | histogram 1h",
         ] {
             let query = try Query.parse(text)
             let expected = naive(query.pipes[0], records.filter(query.matches))

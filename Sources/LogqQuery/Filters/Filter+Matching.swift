@@ -150,6 +150,23 @@ extension QueryNode {
 }
 
 extension QueryNode {
+    /// The free-field names checking this node reads (columns and the message are always decoded).
+    var referencedFields: Set<String> {
+        switch self {
+        case .all: return []
+        case .filter(let filter):
+            switch filter {
+            case .fieldEquals(let field, _), .fieldPrefix(let field, _), .fieldExists(let field),
+                .numericRange(let field, _), .regex(let field, _):
+                return [field]
+            case .messageWords, .timeRange: return []
+            }
+        case .and(let children), .or(let children):
+            return children.reduce(into: Set<String>()) { $0.formUnion($1.referencedFields) }
+        case .not(let child): return child.referencedFields
+        }
+    }
+
     /// Whether checking this node reads a record's message (words, phrases, message prefixes and regexes).
     var readsMessage: Bool {
         switch self {

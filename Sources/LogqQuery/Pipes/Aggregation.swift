@@ -35,11 +35,7 @@ struct Aggregation: Sendable {
 
     mutating func add(_ record: LogRecord) throws(QueryExecutor.PipelineError) {
         var key = by.map { FieldAccess.value(of: $0, in: record) }
-        if let bucket {
-            let start = record.timestamp - ((record.timestamp % bucket) + bucket) % bucket
-            // In milliseconds (steps are whole milliseconds): exact in a Double, where nanoseconds are not.
-            key.insert(.number(Double(start / 1_000_000)), at: 0)
-        }
+        if let bucket { key.insert(Self.bucketKey(record.timestamp, bucket), at: 0) }
         let index = try groupIndex(key)
         accumulators[index].count += 1
         for (position, function) in functions.enumerated() {
@@ -72,6 +68,27 @@ struct Aggregation: Sendable {
             functions[0].kind == .count, functions[0].field == nil
         else { return nil }
         return by[0]
+    }
+
+    /// The fields it reads from each record: its groups' and its functions'.
+    var readFields: Set<String> { Set(by + functions.compactMap(\.field)) }
+
+    /// The histogram column of a record at `time`: its bucket's start in milliseconds (steps are whole
+    /// milliseconds), exact in a Double where nanoseconds are not.
+    private static func bucketKey(_ time: Int64, _ bucket: Int64) -> TableValue {
+        .number(Double((time - ((time % bucket) + bucket) % bucket) / 1_000_000))
+    }
+
+    /// Counts `count` records timed `minimum...maximum` without reading them, when this is a plain
+    /// histogram (`| histogram 1m`, no `by`) and they all fall in one bucket; false when they must be read.
+    mutating func addWholeBlock(count: Int, minimum: Int64, maximum: Int64) throws(QueryExecutor.PipelineError) -> Bool
+    {
+        guard let bucket, by.isEmpty, functions.count == 1, functions[0].kind == .count, functions[0].field == nil
+        else { return false }
+        let first = Self.bucketKey(minimum, bucket)
+        guard first == Self.bucketKey(maximum, bucket) else { return false }
+        try addCount(count, key: [first])
+        return true
     }
 
     /// `count` records whose group is `key`, at once.

@@ -146,6 +146,13 @@ extension QueryExecutor {
                 ordinals = try countFromPostings(of: column, ordinals, in: segment, into: &result)
             }
             for (block, range) in Self.blockRuns(ordinals, in: segment) {
+                let info = segment.blocks[block]
+                // A whole block inside one histogram bucket is counted from the block directory.
+                if exact, range.count == info.recordCount,
+                    try result.addWholeBlock(count: info.recordCount, minimum: info.minTime, maximum: info.maxTime)
+                {
+                    continue
+                }
                 let first = segment.blocks[block].firstOrdinal
                 work.append(
                     Work(segment: segment, block: block, rows: ordinals[range].map { Int($0) - first }, exact: exact))
@@ -154,6 +161,9 @@ extension QueryExecutor {
         guard !work.isEmpty else { return result }
         let items = work
         let messageFilters = query.root.readsMessage
+        // Free fields are made into Strings only when the pipe or an inexact filter reads them.
+        let pipeFields = prototype.readFields
+        let filterFields = pipeFields.union(query.root.referencedFields)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
         let partials = Mutex([Aggregation?](repeating: nil, count: workers))
         let failure = Mutex<(any Error)?>(nil)
@@ -163,8 +173,10 @@ extension QueryExecutor {
                 for index in stride(from: worker, to: items.count, by: workers) {
                     let item = items[index]
                     let needsMessages = prototype.readsMessage || (!item.exact && messageFilters)
-                    for record in try item.segment.readRecords(item.block, rows: item.rows, messages: needsMessages)
-                    where item.exact || query.matches(record) {
+                    let records = try item.segment.readRecords(
+                        item.block, rows: item.rows, messages: needsMessages,
+                        fields: item.exact ? pipeFields : filterFields)
+                    for record in records where item.exact || query.matches(record) {
                         try local.add(record)
                     }
                 }
