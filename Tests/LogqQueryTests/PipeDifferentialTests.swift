@@ -132,15 +132,8 @@ import Testing
                     timestamp: 1_000_000_000 * Int64(index), level: index % 3 == 0 ? .error : .info,
                     service: service, host: index % 11 == 0 ? "" : "h\(index % 3)", message: "event \(index)"))
         }
-        let directory = "/tmp/logq-tests-\(getpid())-column-counts-\(UInt32.random(in: 0...UInt32.max))"
-        let store = try LogStore(
-            directory: directory, options: .init(mergeFanIn: 100, segment: .init(recordsPerBlock: 64)),
-            logger: Logger(label: "test"))
+        let store = try await segmentedStore(records, flushedAt: [300, records.count], name: "column-counts")
         defer { store.close() }
-        try await store.append(Array(records[0..<300]))
-        try await store.flush()
-        try await store.append(Array(records[300...]))
-        try await store.flush()
         let executor = QueryExecutor(snapshot: store.snapshot())
         for text in [
             "* | count by (service)", "level:error | count by (service)", "* | top 3 by (host)",
@@ -161,16 +154,8 @@ import Testing
     @Test func pipelinesEqualANaiveEvaluationAndRoundTrip() async throws {
         var random = Random(state: 2027)
         let all = filters.records(&random, count: 1200)
-        let directory = "/tmp/logq-tests-\(getpid())-pipes-\(UInt32.random(in: 0...UInt32.max))"
-        let store = try LogStore(
-            directory: directory, options: .init(mergeFanIn: 100, segment: .init(recordsPerBlock: 64)),
-            logger: Logger(label: "test"))
+        let store = try await segmentedStore(all, flushedAt: [500, 1000], name: "pipes")
         defer { store.close() }
-        try await store.append(Array(all[0..<500]))
-        try await store.flush()
-        try await store.append(Array(all[500..<1000]))
-        try await store.flush()
-        try await store.append(Array(all[1000...]))
         let executor = QueryExecutor(snapshot: store.snapshot())
 
         for _ in 0..<1000 {

@@ -85,16 +85,8 @@ import Testing
     @Test func plannerEqualsNaiveEvaluatorOnRandomQueries() async throws {
         var random = Random(state: 99)
         let all = records(&random, count: 1500)
-        let directory = "/tmp/logq-tests-\(getpid())-randomqueries-\(UInt32.random(in: 0...UInt32.max))"
-        let store = try LogStore(
-            directory: directory, options: .init(mergeFanIn: 100, segment: .init(recordsPerBlock: 64)),
-            logger: Logger(label: "test"))
+        let store = try await segmentedStore(all, flushedAt: [600, 1300], name: "randomqueries")
         defer { store.close() }
-        try await store.append(Array(all[0..<600]))
-        try await store.flush()
-        try await store.append(Array(all[600..<1300]))
-        try await store.flush()
-        try await store.append(Array(all[1300...]))
         let executor = QueryExecutor(snapshot: store.snapshot())
 
         for _ in 0..<1200 {
