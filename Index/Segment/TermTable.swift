@@ -9,6 +9,7 @@ import Darwin
 /// with `String`-keyed dictionaries cost a String, a hash of it and a dictionary node per word of every
 /// message, and an array per term cost an allocation per distinct term (most terms are distinct: ids,
 /// amounts); here a word costs one pass to hash and, mostly, one comparison of bytes in cache.
+/// Its slots and entries live in `HugePageBuffer`s that copies of the value share: one builder owns it.
 struct TermTable {
     private(set) var arena: [UInt8] = []
     private var entryBuffer: HugePageBuffer<Entry>
@@ -84,11 +85,6 @@ struct TermTable {
         return (offsets, later)
     }
 
-    /// Records that the record `ordinal` holds the term `key`; ordinals come in ascending order.
-    mutating func add(_ key: UnsafeBufferPointer<UInt8>, ordinal: UInt32) {
-        add(key, hash: BlockFilter.hash(key), ordinal: ordinal)
-    }
-
     /// Adds every term of `batch`, in order. The table is far larger than the caches, so one add at a time
     /// waits for a miss on its slot, then on its entry, then on its key (a profile showed 90% of the time
     /// of `add` on the first two loads). Here the slots of the whole batch are loaded first, then the
@@ -113,7 +109,8 @@ struct TermTable {
         for index in 0..<count { add(batch.key(index), hash: batch.hashes[index], ordinal: batch.ordinals[index]) }
     }
 
-    /// The same with `hash` already computed (it must be `BlockFilter.hash(key)`).
+    /// Records that the record `ordinal` holds the term `key`, whose `BlockFilter.hash` is `hash`;
+    /// ordinals come in ascending order.
     @inline(__always)
     mutating func add(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, ordinal: UInt32) {
         let tag = hash & 0xFFFF_FFFF_0000_0000
