@@ -97,9 +97,7 @@ enum BlockCodec {
         }
         writer.writeVarint(names.count)
         for name in names { writer.writeString(name) }
-        var minimums = [Double](repeating: .infinity, count: names.count)
-        var maximums = [Double](repeating: -.infinity, count: names.count)
-        var holdsAnything = [Bool](repeating: false, count: names.count)
+        var bounds = [BlockFieldRange.Bounds](repeating: .init(), count: names.count)
         var next = 0
         for index in records.indices {
             records[index].fields.withUnsafeBufferPointer { fields in
@@ -108,26 +106,12 @@ enum BlockCodec {
                     let code = fieldCodes[next]
                     writer.writeVarint(code)
                     next += 1
-                    let value = fields[position].value
-                    writer.writeFieldValue(value)
-                    switch value {
-                    case .int(let number):
-                        minimums[code] = min(minimums[code], Double(number))
-                        maximums[code] = max(maximums[code], Double(number))
-                    case .double(let number) where !number.isNaN:
-                        minimums[code] = min(minimums[code], number)
-                        maximums[code] = max(maximums[code], number)
-                    case .double, .string:
-                        holdsAnything[code] = true
-                    }
+                    writer.writeFieldValue(fields[position].value)
+                    bounds[code].add(fields[position].value)
                 }
             }
         }
-        return names.indices.sorted { names[$0] < names[$1] }.map { code in
-            BlockFieldRange(
-                field: names[code], minimum: minimums[code], maximum: maximums[code],
-                mayHoldAnything: holdsAnything[code])
-        }
+        return names.indices.sorted { names[$0] < names[$1] }.map { bounds[$0].range(of: names[$0]) }
     }
 
     static func decode(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [LogRecord] {

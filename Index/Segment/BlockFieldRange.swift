@@ -23,30 +23,37 @@ public struct BlockFieldRange: Sendable, Equatable {
         return true
     }
 
-    /// One entry per free field name of `records`, sorted by name.
-    static func ranges(of records: ArraySlice<LogRecord>) -> [BlockFieldRange] {
-        var found: [String: (minimum: Double, maximum: Double, anything: Bool)] = [:]
-        for record in records {
-            for field in record.fields {
-                var entry = found[field.name] ?? (.infinity, -.infinity, false)
-                switch field.value {
-                case .int(let number):
-                    entry.minimum = min(entry.minimum, Double(number))
-                    entry.maximum = max(entry.maximum, Double(number))
-                case .double(let number) where !number.isNaN:
-                    entry.minimum = min(entry.minimum, number)
-                    entry.maximum = max(entry.maximum, number)
-                case .double, .string:
-                    entry.anything = true
-                }
-                found[field.name] = entry
+    /// The range of one field's values, gathered value by value.
+    struct Bounds {
+        var minimum = Double.infinity
+        var maximum = -Double.infinity
+        var anything = false
+
+        mutating func add(_ value: FieldValue) {
+            switch value {
+            case .int(let number):
+                minimum = min(minimum, Double(number))
+                maximum = max(maximum, Double(number))
+            case .double(let number) where !number.isNaN:
+                minimum = min(minimum, number)
+                maximum = max(maximum, number)
+            case .double, .string:
+                anything = true
             }
         }
-        return found.keys.sorted().map { name in
-            let entry = found[name]!
-            return BlockFieldRange(
-                field: name, minimum: entry.minimum, maximum: entry.maximum, mayHoldAnything: entry.anything)
+
+        func range(of field: String) -> BlockFieldRange {
+            BlockFieldRange(field: field, minimum: minimum, maximum: maximum, mayHoldAnything: anything)
         }
+    }
+
+    /// One entry per free field name of `records`, sorted by name.
+    static func ranges(of records: ArraySlice<LogRecord>) -> [BlockFieldRange] {
+        var found: [String: Bounds] = [:]
+        for record in records {
+            for field in record.fields { found[field.name, default: Bounds()].add(field.value) }
+        }
+        return found.keys.sorted().map { found[$0]!.range(of: $0) }
     }
 
     /// Every block's ranges: the field names once, then per block entries that refer to them, with a

@@ -64,11 +64,12 @@ struct Aggregation: Sendable {
     /// The column this aggregation only counts records by, when it is one (`| count by (service)`): such a
     /// count may be read from the index's posting lists (see `addCount`).
     var countedColumn: String? {
-        guard by.count == 1, SegmentReader.columnFields.contains(by[0]), bucket == nil, functions.count == 1,
-            functions[0].kind == .count, functions[0].field == nil
-        else { return nil }
+        guard countsOnly, by.count == 1, SegmentReader.columnFields.contains(by[0]), bucket == nil else { return nil }
         return by[0]
     }
+
+    /// Whether its one function is `count()`, so that records may be added as a number (`addCount`).
+    private var countsOnly: Bool { functions.count == 1 && functions[0].kind == .count && functions[0].field == nil }
 
     /// The fields it reads from each record: its groups' and its functions'.
     var readFields: Set<String> { Set(by + functions.compactMap(\.field)) }
@@ -83,8 +84,7 @@ struct Aggregation: Sendable {
     /// histogram (`| histogram 1m`, no `by`) and they all fall in one bucket; false when they must be read.
     mutating func addWholeBlock(count: Int, minimum: Int64, maximum: Int64) throws(QueryExecutor.PipelineError) -> Bool
     {
-        guard let bucket, by.isEmpty, functions.count == 1, functions[0].kind == .count, functions[0].field == nil
-        else { return false }
+        guard let bucket, by.isEmpty, countsOnly else { return false }
         let first = Self.bucketKey(minimum, bucket)
         guard first == Self.bucketKey(maximum, bucket) else { return false }
         try addCount(count, key: [first])
