@@ -1,14 +1,15 @@
 import Synchronization
 
-/// Decompressed, verified block payloads shared by all queries, least recently used out first. A
-/// repeated query (a dashboard, a pager refreshing) then skips the checksum and decompression of the
-/// blocks it reads.
+/// Decompressed, verified block streams (a version 1 or 2 block's whole payload is its stream 0) shared
+/// by all queries, least recently used out first. A repeated query (a dashboard, a pager refreshing) then
+/// skips the checksum and decompression of the streams it reads.
 final class BlockCache: Sendable {
     static let shared = BlockCache(capacityBytes: 64 << 20)
 
     private struct Key: Hashable {
         let reader: UInt64
         let block: Int
+        let stream: Int
     }
 
     /// Identifies one open reader: a file rewritten at the same path never meets an old entry.
@@ -16,7 +17,7 @@ final class BlockCache: Sendable {
     private static let nextReaderID = Atomic<UInt64>(0)
 
     private struct Entry {
-        let payload: [UInt8]
+        let payload: StreamBuffer
         var lastUse: UInt64
     }
 
@@ -33,9 +34,9 @@ final class BlockCache: Sendable {
         self.capacityBytes = capacityBytes
     }
 
-    func payload(reader: UInt64, block: Int) -> [UInt8]? {
+    func stream(reader: UInt64, block: Int, stream: Int) -> StreamBuffer? {
         state.withLock { state in
-            let key = Key(reader: reader, block: block)
+            let key = Key(reader: reader, block: block, stream: stream)
             guard var entry = state.entries[key] else { return nil }
             state.clock += 1
             entry.lastUse = state.clock
@@ -44,19 +45,21 @@ final class BlockCache: Sendable {
         }
     }
 
-    func insert(_ payload: [UInt8], reader: UInt64, block: Int) {
-        guard payload.count <= capacityBytes / 4 else { return }
+    func insert(_ payload: StreamBuffer, reader: UInt64, block: Int, stream: Int) {
+        guard payload.bytes.count <= capacityBytes / 4 else { return }
         state.withLock { state in
-            let key = Key(reader: reader, block: block)
+            let key = Key(reader: reader, block: block, stream: stream)
             guard state.entries[key] == nil else { return }
             state.clock += 1
             state.entries[key] = Entry(payload: payload, lastUse: state.clock)
-            state.bytes += payload.count
-            while state.bytes > capacityBytes,
-                let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })
-            {
-                state.bytes -= oldest.value.payload.count
-                state.entries.removeValue(forKey: oldest.key)
+            state.bytes += payload.bytes.count
+            guard state.bytes > capacityBytes else { return }
+            // Least recently used out, down to three quarters full: one sort per many inserts, where
+            // finding the oldest entry for each insert cost a pass over thousands of streams.
+            for (key, entry) in state.entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+                guard state.bytes > capacityBytes / 4 * 3 else { break }
+                state.bytes -= entry.payload.bytes.count
+                state.entries.removeValue(forKey: key)
             }
         }
     }
@@ -65,7 +68,7 @@ final class BlockCache: Sendable {
     func evict(reader: UInt64) {
         state.withLock { state in
             for key in state.entries.keys where key.reader == reader {
-                state.bytes -= state.entries.removeValue(forKey: key)?.payload.count ?? 0
+                state.bytes -= state.entries.removeValue(forKey: key)?.payload.bytes.count ?? 0
             }
         }
     }

@@ -16,6 +16,8 @@ public final class SegmentReader: Sendable {
     }
 
     public let path: String
+    /// The file's format version: blocks of version 3 are stored as streams, earlier ones as one payload.
+    public let version: UInt32
     public let recordCount: Int
     public let minTime: Int64
     public let maxTime: Int64
@@ -40,6 +42,7 @@ public final class SegmentReader: Sendable {
         self.file = file
         self.byteCount = file.size
         let parsed = try Self.parse(file)
+        version = parsed.version
         recordCount = parsed.recordCount
         minTime = parsed.minTime
         maxTime = parsed.maxTime
@@ -58,6 +61,7 @@ public final class SegmentReader: Sendable {
     }
 
     private struct Parsed {
+        var version: UInt32
         var recordCount: Int
         var minTime: Int64
         var maxTime: Int64
@@ -230,7 +234,7 @@ public final class SegmentReader: Sendable {
                     throw corrupt("index section: \(reason)", indexOffset)
                 }
                 return Parsed(
-                    recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
+                    version: version, recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
                     indexPayload: indexPayload, indexStoredLength: indexLength + filterLength, dictionary: dictionary,
                     filters: filters, fieldRanges: fieldRanges)
             }
@@ -306,9 +310,7 @@ public final class SegmentReader: Sendable {
     /// Reads, verifies and decodes one block's records.
     public func readBlock(_ index: Int) throws(StorageError) -> [LogRecord] {
         let block = blocks[index]
-        let records = try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in
-            try BlockCodec.decode(payload)
-        }
+        let records = try decodeRecords(of: index, rows: nil, messages: true, fields: nil)
         guard records.count == block.recordCount else {
             throw .corruption(
                 file: path, offset: block.offset,
@@ -318,22 +320,56 @@ public final class SegmentReader: Sendable {
     }
 
     /// The records at `rows` (ascending positions within the block), verified like `readBlock`.
-    /// `messages: false` leaves every message empty: aggregations over other fields skip making them.
+    /// `messages: false` leaves every message empty, and `fields` keeps only the free fields of those
+    /// names: an aggregation reads one or two of a dozen, and in a version 3 file the others' streams are
+    /// not even decompressed.
     public func readRecords(
         _ index: Int, rows: [Int], messages: Bool = true, fields: Set<String>? = nil
     ) throws(StorageError) -> [LogRecord] {
-        try withVerifiedPayload(of: index) { (payload) throws(DecodeError) in
-            try BlockCodec.decode(payload, rows: rows, messages: messages, fields: fields)
+        try decodeRecords(of: index, rows: rows, messages: messages, fields: fields)
+    }
+
+    private func decodeRecords(
+        of index: Int, rows: [Int]?, messages: Bool, fields: Set<String>?
+    ) throws(StorageError) -> [LogRecord] {
+        guard version >= 3 else {
+            return try withStream(BlockCodec.columnsStream, of: index) { (payload) throws(DecodeError) in
+                try LegacyBlockCodec.decode(payload, rows: rows, messages: messages, fields: fields)
+            }
+        }
+        var loader = BlockLoader(segment: self, block: index)
+        let columns = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
+            try BlockCodec.decodeColumns(stream)
+        }
+        try loader.checkStreamCount(BlockCodec.firstFieldStream + columns.names.count)
+        let messageStream = messages ? try loader.stream(BlockCodec.messagesStream) : nil
+        var fieldStreams: [StreamBuffer?] = []
+        fieldStreams.reserveCapacity(columns.names.count)
+        for (code, name) in columns.names.enumerated() {
+            fieldStreams.append(
+                fields?.contains(name) ?? true ? try loader.stream(BlockCodec.firstFieldStream + code) : nil)
+        }
+        return try loader.decoding { () throws(DecodeError) in
+            // The buffers stay alive in `fieldStreams` and `messageStream` for the whole call.
+            try withExtendedLifetime((messageStream, fieldStreams)) { () throws(DecodeError) in
+                try BlockCodec.records(
+                    columns, rows: rows, messages: messageStream?.bytes, fieldStreams: fieldStreams.map { $0?.bytes })
+            }
         }
     }
 
-    /// Calls `body` with the block's decompressed payload and the byte range of each record's message in it.
+    /// Calls `body` with the bytes holding the block's messages and the byte range of each record's message
+    /// in them: a version 3 block's messages stream, or an older block's whole payload.
     public func withMessageBytes<T>(
         _ index: Int, _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> T
     ) throws(StorageError) -> T {
         let block = blocks[index]
-        return try withVerifiedPayload(of: index) { (payload) throws(DecodeError) -> T in
-            let ranges = try BlockCodec.messageRanges(payload)
+        let stream = version >= 3 ? BlockCodec.messagesStream : BlockCodec.columnsStream
+        return try withStream(stream, of: index) { (payload) throws(DecodeError) -> T in
+            let ranges =
+                version >= 3
+                ? try BlockCodec.messageRanges(payload, count: block.recordCount)
+                : try LegacyBlockCodec.messageRanges(payload)
             guard ranges.count == block.recordCount else {
                 throw DecodeError.malformed("block record count mismatch", at: 0)
             }
@@ -341,29 +377,99 @@ public final class SegmentReader: Sendable {
         }
     }
 
-    private func withVerifiedPayload<T>(
-        of index: Int, _ body: (UnsafeRawBufferPointer) throws(DecodeError) -> T
+    /// Calls `body` with one decompressed, verified stream of a block (a version 1 or 2 block's whole
+    /// payload is its stream 0).
+    private func withStream<T>(
+        _ stream: Int, of index: Int, _ body: (UnsafeRawBufferPointer) throws(DecodeError) -> T
     ) throws(StorageError) -> T {
-        let block = blocks[index]
-        do {
-            if let cached = BlockCache.shared.payload(reader: cacheID, block: index) {
-                return try cached.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
+        var loader = BlockLoader(segment: self, block: index)
+        let buffer = try loader.stream(stream)
+        return try loader.decoding { () throws(DecodeError) in
+            try withExtendedLifetime(buffer) { () throws(DecodeError) in try body(buffer.bytes) }
+        }
+    }
+
+    /// Loads a block's streams from the block cache, or reads the stored block once (for all the streams
+    /// asked of it), checks it and decompresses what is asked.
+    struct BlockLoader {
+        let segment: SegmentReader
+        let block: Int
+        private var stored: [UInt8]?
+        private var table: BlockStreamTable?
+
+        init(segment: SegmentReader, block: Int) {
+            self.segment = segment
+            self.block = block
+        }
+
+        mutating func stream(_ stream: Int) throws(StorageError) -> StreamBuffer {
+            if let cached = BlockCache.shared.stream(reader: segment.cacheID, block: block, stream: stream) {
+                return cached
             }
-            let stored = try file.read(at: block.offset, count: block.storedLength)
-            let payload = try stored.withUnsafeBytes { stored in
-                guard CRC32C.checksum(stored) == block.checksum else {
-                    throw StorageError.corruption(
-                        file: path, offset: block.offset, reason: "block \(index) checksum mismatch")
+            let info = segment.blocks[block]
+            if stored == nil {
+                stored = try segment.file.read(at: info.offset, count: info.storedLength)
+            }
+            var parsedTable = table
+            // `withUnsafeBytes` rethrows untyped errors: the decode error travels back as a Result.
+            let result = stored!.withUnsafeBytes { (stored) -> Result<StreamBuffer, DecodeError> in
+                do throws(DecodeError) {
+                    guard segment.version >= 3 else {
+                        guard CRC32C.checksum(stored) == info.checksum else {
+                            throw .malformed("checksum mismatch", at: 0)
+                        }
+                        return .success(
+                            try StreamBuffer.decompressing(stored, codec: info.codec, expectedSize: info.payloadLength))
+                    }
+                    if parsedTable == nil {
+                        // The directory's checksum covers the table; a table that does not parse is damaged
+                        // too (the directory it is checked against has its own checksum).
+                        let parsed = try? BlockStreamTable(parsing: stored, payloadLength: info.payloadLength)
+                        guard let parsed,
+                            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: stored[..<parsed.tableLength]))
+                                == info.checksum
+                        else { throw .malformed("checksum mismatch", at: 0) }
+                        parsedTable = parsed
+                    }
+                    return .success(try parsedTable!.stream(stream, of: stored))
+                } catch {
+                    return .failure(error)
                 }
-                return try Compression.decompress(stored, codec: block.codec, expectedSize: block.payloadLength)
             }
-            let result = try payload.withUnsafeBytes { (bytes) throws(DecodeError) in try body(bytes) }
-            BlockCache.shared.insert(payload, reader: cacheID, block: index)
-            return result
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            throw .corruption(file: path, offset: block.offset, reason: "block \(index): \(error.decodeReason)")
+            table = parsedTable
+            let buffer = try decoding { () throws(DecodeError) in try result.get() }
+            BlockCache.shared.insert(buffer, reader: segment.cacheID, block: block, stream: stream)
+            return buffer
+        }
+
+        /// Checks the block has `count` streams, when its table was read (streams from the cache were
+        /// checked when they were read).
+        func checkStreamCount(_ count: Int) throws(StorageError) {
+            guard let table, table.entries.count != count else { return }
+            throw .corruption(
+                file: segment.path, offset: segment.blocks[block].offset,
+                reason: "block \(block) has \(table.entries.count) streams for \(count - 2) field names")
+        }
+
+        /// `body` with a decode error reported as corruption of this block.
+        func decoding<T>(_ body: () throws(DecodeError) -> T) throws(StorageError) -> T {
+            do {
+                return try body()
+            } catch {
+                throw .corruption(
+                    file: segment.path, offset: segment.blocks[block].offset,
+                    reason: "block \(block): \(error.reason)")
+            }
+        }
+
+        /// Decodes stream `stream` with `body`.
+        mutating func decoding<T>(
+            _ stream: Int, _ body: (UnsafeRawBufferPointer) throws(DecodeError) -> T
+        ) throws(StorageError) -> T {
+            let buffer = try self.stream(stream)
+            return try decoding { () throws(DecodeError) in
+                try withExtendedLifetime(buffer) { () throws(DecodeError) in try body(buffer.bytes) }
+            }
         }
     }
 }

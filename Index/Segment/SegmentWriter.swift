@@ -46,25 +46,27 @@ public struct SegmentWriter {
         file.writeUInt32(0)
 
         var directory = ByteWriter(reservingCapacity: (records.count / options.recordsPerBlock + 1) * 48)
+        let compressor = ZstdCompressor(level: options.zstdLevel)
         var blockCount: UInt32 = 0
         var fieldRanges: [[BlockFieldRange]] = []
         var start = 0
         while start < records.count {
             let end = min(start + options.recordsPerBlock, records.count)
             let chunk = records[start..<end]
-            let (payload, ranges) = BlockCodec.encodeWithRanges(chunk)
-            fieldRanges.append(ranges)
-            let stored = Compression.compress(payload, codec: options.codec, zstdLevel: options.zstdLevel)
+            let encoded = BlockCodec.encode(chunk)
+            fieldRanges.append(encoded.ranges)
+            let (stored, tableChecksum, payloadLength) = BlockStreamTable.store(
+                encoded.streams, codec: options.codec, compressor: compressor)
             directory.writeUInt64(UInt64(file.count))
             directory.writeUInt32(UInt32(stored.count))
-            directory.writeUInt32(CRC32C.checksum(stored))
+            directory.writeUInt32(tableChecksum)
             directory.writeUInt32(UInt32(start))
             directory.writeUInt32(UInt32(chunk.count))
             directory.writeInt64(chunk.map(\.timestamp).min()!)
             directory.writeInt64(chunk.map(\.timestamp).max()!)
             directory.write(options.codec.rawValue)
             directory.write([0, 0, 0])
-            directory.writeUInt32(UInt32(payload.count))
+            directory.writeUInt32(UInt32(payloadLength))
             file.write(stored)
             blockCount += 1
             start = end

@@ -36,6 +36,9 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Keep the work directory.")
     var keep = false
 
+    @Option(help: "Events of the corpus that the store-alone figure loads (parsed records are held in memory).")
+    var storeLines = 500_000
+
     @Flag(help: "Measure the store alone and stop (for profiling).")
     var storeOnly = false
 
@@ -107,7 +110,11 @@ struct Bench: AsyncParsableCommand {
             "corpus: \(corpus.bytes.count / 1_000_000) MB of JSON lines, \(String(format: "%.0f", Double(corpus.bytes.count) / Double(lines))) bytes/line"
         )
 
-        let store = ingestOnly ? nil : try await StoreFigures.measure(corpus: corpus.bytes, work: work)
+        let store =
+            ingestOnly
+            ? nil
+            : try await StoreFigures.measure(
+                corpus: corpus.bytes[..<prefixLength(of: corpus.bytes, lines: storeLines)], work: work)
         if storeOnly {
             store?.print()
             return
@@ -267,6 +274,16 @@ struct Bench: AsyncParsableCommand {
             bytes.append(contentsOf: "\(message.utf8.count) \(message)".utf8)
         }
         return (bytes, count)
+    }
+
+    /// The length of the corpus's first `lines` lines.
+    private func prefixLength(of corpus: [UInt8], lines: Int) -> Int {
+        var seen = 0
+        for (offset, byte) in corpus.enumerated() where byte == UInt8(ascii: "\n") {
+            seen += 1
+            if seen == lines { return offset + 1 }
+        }
+        return corpus.count
     }
 
     private func generateCorpus() -> (bytes: [UInt8], needleTraceId: String) {

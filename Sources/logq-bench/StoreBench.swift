@@ -18,7 +18,7 @@ struct StoreFigures {
     /// One segment file of every record, written alone (best of three, CPU seconds).
     var segmentSeconds: Double
 
-    static func measure(corpus: [UInt8], work: String) async throws -> StoreFigures {
+    static func measure(corpus: ArraySlice<UInt8>, work: String) async throws -> StoreFigures {
         let decoder = LineDecoder(source: "bench")
         var records: [LogRecord] = []
         var framer = LineFramer()
@@ -58,9 +58,13 @@ struct StoreFigures {
         let cpuSeconds = cpuTime() - cpuBefore
         store.close()
 
-        let rawPath = work + "/corpus.jsonl"
+        // zstd compresses exactly the bytes the store loaded.
+        let rawPath = work + "/store-bench.jsonl"
+        try Data(corpus).write(to: URL(fileURLWithPath: rawPath))
+        defer { try? FileManager.default.removeItem(atPath: rawPath) }
         let zstdStart = DispatchTime.now().uptimeNanoseconds
-        _ = try runProcess("/usr/bin/zstd", ["-3", "-q", "-f", "-T1", rawPath, "-o", rawPath + ".store-bench.zst"])
+        _ = try runProcess("/usr/bin/zstd", ["-3", "-q", "-f", "-T1", rawPath, "-o", rawPath + ".zst"])
+        defer { try? FileManager.default.removeItem(atPath: rawPath + ".zst") }
         let zstdSeconds = Double(DispatchTime.now().uptimeNanoseconds - zstdStart) / 1e9
         return StoreFigures(
             records: records.count, rawBytes: corpus.count, committedSeconds: committed, seconds: seconds,

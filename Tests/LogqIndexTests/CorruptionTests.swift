@@ -56,7 +56,7 @@ import Testing
         let reopened = try SegmentReader(path: path)
         #expect(
             throws: StorageError.corruption(
-                file: path, offset: reader.blocks[2].offset, reason: "block 2 checksum mismatch")
+                file: path, offset: reader.blocks[2].offset, reason: "block 2: checksum mismatch")
         ) {
             try reopened.readBlock(2)
         }

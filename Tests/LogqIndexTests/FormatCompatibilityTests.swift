@@ -42,7 +42,7 @@ import Testing
         var postings: [String: [UInt32]]
     }
 
-    @Test(arguments: [1, 2])
+    @Test(arguments: [1, 2, 3])
     func readsEveryCommittedVersion(version: Int) throws {
         let directory = "\(Self.fixtures)/v\(version)"
         let reader = try SegmentReader(path: directory + "/platform-300.seg")

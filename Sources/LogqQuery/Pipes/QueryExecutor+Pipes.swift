@@ -164,6 +164,8 @@ extension QueryExecutor {
         // Free fields are made into Strings only when the pipe or an inexact filter reads them.
         let pipeFields = prototype.readFields
         let filterFields = pipeFields.union(query.root.referencedFields)
+        // Exact candidates need no whole record when the pipe reads only columns and free fields.
+        let columnarReads = prototype.columnarReads
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
         let partials = Mutex([Aggregation?](repeating: nil, count: workers))
         let failure = Mutex<(any Error)?>(nil)
@@ -172,6 +174,14 @@ extension QueryExecutor {
             do {
                 for index in stride(from: worker, to: items.count, by: workers) {
                     let item = items[index]
+                    if item.exact, let reads = columnarReads {
+                        let whole = item.rows.count == item.segment.blocks[item.block].recordCount
+                        try local.add(
+                            try item.segment.readColumns(
+                                item.block, rows: whole ? nil : item.rows, columns: reads.columns, fields: reads.fields)
+                        )
+                        continue
+                    }
                     let needsMessages = prototype.readsMessage || (!item.exact && messageFilters)
                     let records = try item.segment.readRecords(
                         item.block, rows: item.rows, messages: needsMessages,

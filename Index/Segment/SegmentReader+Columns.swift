@@ -1,0 +1,98 @@
+/// Some of a block's records seen column by column, for aggregations that need no whole record: the
+/// column fields asked for as codes into per-block dictionaries, and the free fields asked for as one
+/// value per record. `stats p95(request_time) by (service)` over ten million records makes no String
+/// and no `LogRecord`.
+public struct BlockColumnSlice: Sendable {
+    /// How many records the slice holds (the rows asked for, in their order).
+    public var count: Int
+    /// Per column field asked for (`level`, `service`, `host`, `source`): the block's values and one code per
+    /// record. An empty string is a record without the value (`level` too: its dictionary is every
+    /// level's name, indexed by the level's stored number, with "" for none).
+    public var columns: [String: DictionaryColumn]
+    /// Per free field asked for: the record's first value of that field, nil when it has none.
+    public var fields: [String: [FieldValue?]]
+}
+
+extension SegmentReader {
+    /// The records at `rows` of block `index` (ascending positions; nil for all), with the column fields
+    /// `columns` and the free fields `fields`, verified like `readRecords`. In a version 3 file only the
+    /// columns stream and the streams of those fields are read.
+    public func readColumns(
+        _ index: Int, rows: [Int]?, columns wantedColumns: [String], fields wantedFields: [String]
+    ) throws(StorageError) -> BlockColumnSlice {
+        guard version >= 3 else {
+            let records = try readRecords(
+                index, rows: rows ?? Array(0..<blocks[index].recordCount), messages: false,
+                fields: Set(wantedFields))
+            return Self.slice(of: records, columns: wantedColumns, fields: wantedFields)
+        }
+        var streams = BlockLoader(segment: self, block: index)
+        let columns = try streams.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
+            try BlockCodec.decodeColumns(stream)
+        }
+        try streams.checkStreamCount(BlockCodec.firstFieldStream + columns.names.count)
+        if let rows, let bad = rows.first(where: { $0 < 0 || $0 >= columns.count }) {
+            throw .corruption(
+                file: path, offset: blocks[index].offset,
+                reason: "row \(bad) asked of block \(index), which holds \(columns.count) records")
+        }
+        var slice = BlockColumnSlice(count: rows?.count ?? columns.count, columns: [:], fields: [:])
+        func picked(_ column: DictionaryColumn) -> DictionaryColumn {
+            guard let rows else { return column }
+            return DictionaryColumn(dictionary: column.dictionary, codes: rows.map { column.codes[$0] })
+        }
+        for name in wantedColumns {
+            switch name {
+            case "level":
+                let codes = columns.levels.map { Int($0?.rawValue ?? 0) }
+                slice.columns[name] = picked(DictionaryColumn(dictionary: Self.levelNames, codes: codes))
+            case "service": slice.columns[name] = picked(columns.services)
+            case "host": slice.columns[name] = picked(columns.hosts)
+            case "source": slice.columns[name] = picked(columns.sources)
+            default: preconditionFailure("\(name) is not a column field")
+            }
+        }
+        for name in wantedFields {
+            guard let code = columns.names.firstIndex(of: name) else {
+                slice.fields[name] = Array(repeating: nil, count: slice.count)
+                continue
+            }
+            slice.fields[name] = try streams.decoding(BlockCodec.firstFieldStream + code) {
+                (stream) throws(DecodeError) in
+                try BlockCodec.firstValues(of: code, in: columns, stream: stream, rows: rows)
+            }
+        }
+        return slice
+    }
+
+    /// The level column's dictionary: each level's name at its stored number, "" at 0 (none).
+    private static let levelNames: [String] = (0...6).map { LogLevel(rawValue: UInt8($0))?.description ?? "" }
+
+    /// The slice of records already decoded (a version 1 or 2 block).
+    static func slice(of records: [LogRecord], columns: [String], fields: [String]) -> BlockColumnSlice {
+        var slice = BlockColumnSlice(count: records.count, columns: [:], fields: [:])
+        for name in columns {
+            let values: [String] = records.map { record in
+                switch name {
+                case "level": record.level?.description ?? ""
+                case "service": record.service
+                case "host": record.host
+                default: record.source
+                }
+            }
+            var codes: [String: Int] = [:]
+            var dictionary: [String] = []
+            let column = values.map { value in
+                if let code = codes[value] { return code }
+                codes[value] = dictionary.count
+                dictionary.append(value)
+                return dictionary.count - 1
+            }
+            slice.columns[name] = DictionaryColumn(dictionary: dictionary, codes: column)
+        }
+        for name in fields {
+            slice.fields[name] = records.map { record in record.fields.first { $0.name == name }?.value }
+        }
+        return slice
+    }
+}
