@@ -9,10 +9,22 @@ enum InvertedIndexCodec {
     private static let sourceField = "source"
 
     struct Encoded {
-        var dictionary: [UInt8]
+        /// The terms in chunks of about `chunkPayloadBytes`, in key order (format 3).
+        var chunks: [Chunk]
         /// Hashes of the single-record terms, by block.
         var rareTermHashes: [[UInt64]]
+        var termCount: Int
     }
+
+    struct Chunk {
+        var firstKey: [UInt8]
+        var termCount: Int
+        var payload: [UInt8]
+    }
+
+    /// A chunk closes once its payload reaches this size: small enough that a lookup decompresses little
+    /// and scans few keys, large enough that the chunk directory (kept in memory) stays small.
+    static let chunkPayloadBytes = 16 << 10
 
     static func encode(_ records: [LogRecord], recordsPerBlock: Int) -> Encoded {
         var builder = IndexTermCollector(capacity: max(1 << 14, records.count * 4))
@@ -54,11 +66,17 @@ enum InvertedIndexCodec {
         }
 
         let (offsets, later) = table.gatherPostings(of: listed)
-        var writer = ByteWriter(reservingCapacity: listed.count * 16 + records.count * 20)
-        writer.writeVarint(listed.count)
+        var chunks: [Chunk] = []
+        var writer = ByteWriter(reservingCapacity: chunkPayloadBytes * 2)
+        var chunkFirstKey: [UInt8] = []
+        var chunkTerms = 0
         var previous: ArraySlice<UInt8> = []
         for (position, entry) in listed.enumerated() {
             let key = table.key(entry)
+            if chunkTerms == 0 {
+                chunkFirstKey = Array(key)
+                previous = []
+            }
             var shared = 0
             let common = min(previous.count, key.count)
             while shared < common && previous[previous.startIndex + shared] == key[key.startIndex + shared] {
@@ -74,8 +92,14 @@ enum InvertedIndexCodec {
                 last = ordinal
             }
             previous = key
+            chunkTerms += 1
+            if writer.count >= chunkPayloadBytes || position == listed.count - 1 {
+                chunks.append(Chunk(firstKey: chunkFirstKey, termCount: chunkTerms, payload: writer.bytes))
+                writer = ByteWriter(reservingCapacity: chunkPayloadBytes * 2)
+                chunkTerms = 0
+            }
         }
-        return Encoded(dictionary: writer.bytes, rareTermHashes: rareTermHashes)
+        return Encoded(chunks: chunks, rareTermHashes: rareTermHashes, termCount: listed.count)
     }
 
     /// Where each term's postings start in the payload, and how many there are.

@@ -34,8 +34,13 @@ extension SegmentReader {
     public func verifyInvariants() throws(StorageError) {
         func violation(_ reason: String) -> StorageError { .corruption(file: path, offset: 0, reason: reason) }
         try verifyBlocks()
+        // Every listed term has a key with a field and postings.
+        let listed = try listedTerms()
+        for (key, postings) in listed {
+            guard Term(key: Array(key.utf8)) != nil else { throw violation("a term key without a field separator") }
+            guard !postings.isEmpty else { throw violation("a term with no postings") }
+        }
         // Every term of every record is findable: in its posting list, or else in its block's filter.
-        var decoded: [String: [UInt32]] = [:]
         for index in blocks.indices {
             let records = try readBlock(index)
             // Each block's field ranges are exactly its records' (a wrong range would skip a match).
@@ -47,21 +52,14 @@ extension SegmentReader {
                 var missing: Term?
                 record.forEachTerm { term in
                     guard missing == nil else { return }
-                    let key = term.dictionaryKey
-                    if dictionaryKeys.contains(key) {
-                        if decoded[key] == nil { decoded[key] = (try? postings(for: term)) ?? [] }
-                        if !decoded[key]!.containsSorted(ordinal) { missing = term }
+                    if let postings = listed[term.dictionaryKey] {
+                        if !postings.containsSorted(ordinal) { missing = term }
                     } else if !filters[index].mayContain(BlockFilter.hash(term.key)) {
                         missing = term
                     }
                 }
                 if missing != nil { throw violation("record \(ordinal) cannot be found by one of its terms") }
             }
-        }
-        for key in dictionaryKeys {
-            guard let term = Term(key: Array(key.utf8)) else { throw violation("a term key without a field separator") }
-            let postings = try postings(for: term)
-            guard !postings.isEmpty else { throw violation("a term with no postings") }
         }
     }
 }

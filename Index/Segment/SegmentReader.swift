@@ -27,8 +27,13 @@ public final class SegmentReader: Sendable {
     public let indexByteCount: Int
     private let file: ReadOnlyFile
     private let cacheID = BlockCache.newReaderID()
-    private let indexPayload: [UInt8]
-    private let dictionary: [String: InvertedIndexCodec.PostingsLocation]
+    /// The term dictionary: a format 1 or 2 index whole in memory, or a format 3 index's chunk directory.
+    private let terms: Terms
+
+    private enum Terms {
+        case whole(payload: [UInt8], locations: [String: InvertedIndexCodec.PostingsLocation])
+        case chunked(IndexChunkDirectory)
+    }
     /// One per block: the terms held by a single record of the segment.
     let filters: [BlockFilter]
     /// One per block: the numbers each free field holds there (format 2); nil for a version 1 file.
@@ -47,14 +52,7 @@ public final class SegmentReader: Sendable {
         minTime = parsed.minTime
         maxTime = parsed.maxTime
         blocks = parsed.blocks
-        indexPayload = parsed.indexPayload
-        dictionary = parsed.dictionary
-        var columnValues: [String: [String]] = [:]
-        for key in parsed.dictionary.keys {
-            guard let term = Term(key: key.utf8), Self.columnFields.contains(term.field) else { continue }
-            columnValues[term.field, default: []].append(term.value)
-        }
-        self.columnValues = columnValues
+        terms = parsed.terms
         indexByteCount = parsed.indexStoredLength
         filters = parsed.filters
         fieldRanges = parsed.fieldRanges
@@ -66,9 +64,8 @@ public final class SegmentReader: Sendable {
         var minTime: Int64
         var maxTime: Int64
         var blocks: [BlockInfo]
-        var indexPayload: [UInt8]
+        var terms: Terms
         var indexStoredLength: Int
-        var dictionary: [String: InvertedIndexCodec.PostingsLocation]
         var filters: [BlockFilter]
         var fieldRanges: [[BlockFieldRange]]?
     }
@@ -147,12 +144,19 @@ public final class SegmentReader: Sendable {
                 let indexCodec = CompressionCodec(rawValue: indexCodecRaw)
             else { throw corrupt("footer offsets do not fit the file", footerStart) }
 
-            // Index, filters and directory lie between the blocks and the footer, in that order.
-            let sections = try file.read(at: indexOffset, count: footerStart - indexOffset)
+            // Index, filters and directory lie between the blocks and the footer, in that order. Of a
+            // format 3 index only the chunk directory at its end is read (the footer's "index payload
+            // length" is its length); chunks are read when a lookup needs them.
+            let chunked = version >= 3
+            guard !chunked || indexPayloadLength <= indexLength else {
+                throw corrupt("footer offsets do not fit the file", footerStart)
+            }
+            let readStart = chunked ? indexOffset + indexLength - indexPayloadLength : indexOffset
+            let sections = try file.read(at: readStart, count: footerStart - readStart)
             return try sections.withUnsafeBytes { (raw) throws -> Parsed in
                 base = 0
                 func section(_ offset: Int, _ length: Int) -> UnsafeRawBufferPointer {
-                    UnsafeRawBufferPointer(rebasing: raw[(offset - indexOffset)..<(offset - indexOffset + length)])
+                    UnsafeRawBufferPointer(rebasing: raw[(offset - readStart)..<(offset - readStart + length)])
                 }
                 let filterBytes = section(filterOffset, filterLength)
                 guard CRC32C.checksum(filterBytes) == filterChecksum else {
@@ -212,31 +216,48 @@ public final class SegmentReader: Sendable {
                     throw corrupt("blocks do not add up to the record count", footerStart)
                 }
 
-                let indexStored = section(indexOffset, indexLength)
-                guard CRC32C.checksum(indexStored) == indexChecksum else {
-                    throw corrupt("index checksum mismatch", indexOffset)
-                }
-                let indexPayload: [UInt8]
-                do {
-                    indexPayload = try Compression.decompress(
-                        indexStored, codec: indexCodec, expectedSize: indexPayloadLength)
-                } catch {
-                    throw corrupt("index section: \((error as? DecodeError)?.reason ?? "\(error)")", indexOffset)
-                }
-                let dictionary: [String: InvertedIndexCodec.PostingsLocation]
-                do {
-                    dictionary = try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
-                        try InvertedIndexCodec.decodeDictionary(payload)
+                let terms: Terms
+                if chunked {
+                    let chunkDirectory = section(readStart, indexPayloadLength)
+                    guard CRC32C.checksum(chunkDirectory) == indexChecksum else {
+                        throw corrupt("index checksum mismatch", readStart)
                     }
-                } catch {
-                    let reason =
-                        (error as? DecodeError).map { "\($0.reason) (payload byte \($0.offset))" } ?? "\(error)"
-                    throw corrupt("index section: \(reason)", indexOffset)
+                    let directory: IndexChunkDirectory
+                    do {
+                        directory = try IndexChunkDirectory(
+                            parsing: chunkDirectory, chunksStart: indexOffset, chunksEnd: readStart)
+                    } catch {
+                        throw corrupt("index chunk directory: \(error.decodeReason)", readStart)
+                    }
+                    try Self.verifyChunks(of: directory, in: file)
+                    terms = .chunked(directory)
+                } else {
+                    let indexStored = section(indexOffset, indexLength)
+                    guard CRC32C.checksum(indexStored) == indexChecksum else {
+                        throw corrupt("index checksum mismatch", indexOffset)
+                    }
+                    let indexPayload: [UInt8]
+                    do {
+                        indexPayload = try Compression.decompress(
+                            indexStored, codec: indexCodec, expectedSize: indexPayloadLength)
+                    } catch {
+                        throw corrupt("index section: \(error.decodeReason)", indexOffset)
+                    }
+                    do {
+                        let locations = try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
+                            try InvertedIndexCodec.decodeDictionary(payload)
+                        }
+                        terms = .whole(payload: indexPayload, locations: locations)
+                    } catch {
+                        let reason =
+                            (error as? DecodeError).map { "\($0.reason) (payload byte \($0.offset))" } ?? "\(error)"
+                        throw corrupt("index section: \(reason)", indexOffset)
+                    }
                 }
                 return Parsed(
                     version: version, recordCount: recordCount, minTime: minTime, maxTime: maxTime, blocks: blocks,
-                    indexPayload: indexPayload, indexStoredLength: indexLength + filterLength, dictionary: dictionary,
-                    filters: filters, fieldRanges: fieldRanges)
+                    terms: terms, indexStoredLength: indexLength + filterLength, filters: filters,
+                    fieldRanges: fieldRanges)
             }
         } catch let error as DecodeError {
             throw corrupt(error.reason, base + error.offset)
@@ -244,6 +265,34 @@ public final class SegmentReader: Sendable {
             throw error
         } catch {
             throw corrupt("\(error)", 0)
+        }
+    }
+
+    /// Checks every index chunk's checksum, reading a few megabytes at a time, so that a damaged index is
+    /// found when the segment opens (and the segment set aside) as when the index was read whole.
+    private static func verifyChunks(of directory: IndexChunkDirectory, in file: ReadOnlyFile) throws(StorageError) {
+        var first = 0
+        while first < directory.entries.count {
+            var last = first
+            let start = directory.entries[first].range.lowerBound
+            while last + 1 < directory.entries.count, directory.entries[last + 1].range.upperBound - start <= 8 << 20 {
+                last += 1
+            }
+            let bytes = try file.read(at: start, count: directory.entries[last].range.upperBound - start)
+            let damaged = bytes.withUnsafeBytes { bytes in
+                (first...last).first { chunk in
+                    let range = directory.entries[chunk].range
+                    let stored = UnsafeRawBufferPointer(
+                        rebasing: bytes[(range.lowerBound - start)..<(range.upperBound - start)])
+                    return CRC32C.checksum(stored) != directory.entries[chunk].checksum
+                }
+            }
+            if let damaged {
+                throw .corruption(
+                    file: file.path, offset: directory.entries[damaged].range.lowerBound,
+                    reason: "index chunk \(damaged): checksum mismatch")
+            }
+            first = last + 1
         }
     }
 
@@ -258,7 +307,7 @@ public final class SegmentReader: Sendable {
     }
 
     public func lookup(_ term: Term) throws(StorageError) -> TermLookup {
-        if let location = dictionary[term.dictionaryKey] { return .postings(try postings(at: location)) }
+        if let postings = try listedPostings(Array(term.dictionaryKey.utf8)) { return .postings(postings) }
         let hash = BlockFilter.hash(term.key)
         return .blocks(filters.indices.filter { filters[$0].mayContain(hash) })
     }
@@ -266,35 +315,168 @@ public final class SegmentReader: Sendable {
     /// The ordinals of the records that hold `term` if it has a posting list (held by two records or
     /// more), ascending; empty otherwise — use `lookup` to find rare terms too.
     public func postings(for term: Term) throws(StorageError) -> [UInt32] {
-        guard let location = dictionary[term.dictionaryKey] else { return [] }
-        return try postings(at: location)
+        try listedPostings(Array(term.dictionaryKey.utf8)) ?? []
     }
 
-    private func postings(at location: InvertedIndexCodec.PostingsLocation) throws(StorageError) -> [UInt32] {
-        do {
-            return try indexPayload.withUnsafeBytes { (payload) throws(DecodeError) in
-                try InvertedIndexCodec.decodePostings(payload, at: location, recordCount: recordCount)
+    /// The postings of the term with `key` if the dictionary lists it.
+    private func listedPostings(_ key: [UInt8]) throws(StorageError) -> [UInt32]? {
+        switch terms {
+        case .whole(let payload, let locations):
+            guard let location = locations[String(decoding: key, as: UTF8.self)] else { return nil }
+            return try postings(in: payload, at: location)
+        case .chunked(let directory):
+            guard let chunk = directory.chunk(for: key) else { return nil }
+            var found: [UInt32]?
+            try scanChunk(chunk, of: directory) { (scanned, payload, location) throws(StorageError) -> Bool in
+                guard !scanned.lexicographicallyPrecedes(key) else { return true }
+                if scanned == key { found = try postings(in: payload, at: location) }
+                return false
             }
+            return found
+        }
+    }
+
+    /// Calls `body` with each listed term whose key starts with `prefix`, and its postings.
+    private func forEachListedTerm(
+        withPrefix prefix: [UInt8], _ body: ([UInt8], [UInt32]) throws(StorageError) -> Void
+    ) throws(StorageError) {
+        switch terms {
+        case .whole(let payload, let locations):
+            for (key, location) in locations where key.utf8.starts(with: prefix) {
+                try body(Array(key.utf8), try postings(in: payload, at: location))
+            }
+        case .chunked(let directory):
+            var chunk = directory.chunk(for: prefix) ?? 0
+            var more = true
+            while more && chunk < directory.entries.count {
+                try scanChunk(chunk, of: directory) { (key, payload, location) throws(StorageError) -> Bool in
+                    if key.starts(with: prefix) {
+                        try body(key, try postings(in: payload, at: location))
+                    } else if prefix.lexicographicallyPrecedes(key) {
+                        more = false
+                        return false
+                    }
+                    return true
+                }
+                chunk += 1
+            }
+        }
+    }
+
+    /// Scans chunk `chunk`'s terms in key order while `body` returns true.
+    private func scanChunk(
+        _ chunk: Int, of directory: IndexChunkDirectory,
+        _ body: ([UInt8], UnsafeRawBufferPointer, InvertedIndexCodec.PostingsLocation) throws(StorageError) -> Bool
+    ) throws(StorageError) {
+        let entry = directory.entries[chunk]
+        let buffer = try indexChunk(chunk, of: directory)
+        var scanner = IndexChunkScanner(buffer.bytes, termCount: entry.termCount)
+        var first = true
+        func corrupt(_ reason: String) -> StorageError {
+            .corruption(file: path, offset: entry.range.lowerBound, reason: "index chunk \(chunk): \(reason)")
+        }
+        try withExtendedLifetime(buffer) { () throws(StorageError) in
+            while true {
+                let location: InvertedIndexCodec.PostingsLocation?
+                do throws(DecodeError) {
+                    location = try scanner.next()
+                } catch {
+                    throw corrupt(error.reason)
+                }
+                guard let location else { return }
+                if first {
+                    guard scanner.key == entry.firstKey else { throw corrupt("first key differs from the directory's") }
+                    first = false
+                }
+                guard try body(scanner.key, buffer.bytes, location) else { return }
+            }
+        }
+    }
+
+    /// Index chunk `chunk`, from the block cache or read, checked and decompressed.
+    private func indexChunk(_ chunk: Int, of directory: IndexChunkDirectory) throws(StorageError) -> StreamBuffer {
+        // Chunks share the block cache with blocks, under negative block numbers.
+        let cacheBlock = -1 - chunk
+        if let cached = BlockCache.shared.stream(reader: cacheID, block: cacheBlock, stream: 0) { return cached }
+        let entry = directory.entries[chunk]
+        let stored = try file.read(at: entry.range.lowerBound, count: entry.range.count)
+        let result = stored.withUnsafeBytes { (stored) -> Result<StreamBuffer, DecodeError> in
+            do throws(DecodeError) {
+                guard CRC32C.checksum(stored) == entry.checksum else { throw .malformed("checksum mismatch", at: 0) }
+                return .success(
+                    try StreamBuffer.decompressing(stored, codec: entry.codec, expectedSize: entry.payloadLength))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let buffer):
+            BlockCache.shared.insert(buffer, reader: cacheID, block: cacheBlock, stream: 0)
+            return buffer
+        case .failure(let error):
+            throw .corruption(
+                file: path, offset: entry.range.lowerBound, reason: "index chunk \(chunk): \(error.reason)")
+        }
+    }
+
+    private func postings(
+        in payload: UnsafeRawBufferPointer, at location: InvertedIndexCodec.PostingsLocation
+    ) throws(StorageError) -> [UInt32] {
+        do {
+            return try InvertedIndexCodec.decodePostings(payload, at: location, recordCount: recordCount)
         } catch {
-            throw .corruption(file: path, offset: location.offset, reason: "postings of a term: \(error.decodeReason)")
+            throw .corruption(file: path, offset: location.offset, reason: "postings of a term: \(error.reason)")
+        }
+    }
+
+    private func postings(
+        in payload: [UInt8], at location: InvertedIndexCodec.PostingsLocation
+    ) throws(StorageError) -> [UInt32] {
+        let result = payload.withUnsafeBytes { (payload) -> Result<[UInt32], DecodeError> in
+            do throws(DecodeError) {
+                return .success(try InvertedIndexCodec.decodePostings(payload, at: location, recordCount: recordCount))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let postings): return postings
+        case .failure(let error):
+            throw .corruption(file: path, offset: location.offset, reason: "postings of a term: \(error.reason)")
         }
     }
 
     /// The fields every record holds at most one value of (`LogRecord`'s columns).
     public static let columnFields: Set<String> = ["level", "service", "host", "source"]
-    /// Per column field, the values held by two records or more (those with posting lists).
-    private let columnValues: [String: [String]]
 
-    /// The values of a column field (`level`, `service`, `host`, `source`) that have posting lists, so
-    /// that a count by that field can be read from the index. A value held by a single record of the
-    /// segment, or longer than the index's limit, is not among them.
-    public func indexedValues(ofColumn field: String) -> [String] { columnValues[field] ?? [] }
+    /// The values of a column field (`level`, `service`, `host`, `source`) that have posting lists, with
+    /// their postings, so that a count by that field can be read from the index. A value held by a single
+    /// record of the segment, or longer than the index's limit, is not among them.
+    public func indexedValues(ofColumn field: String) throws(StorageError) -> [(value: String, postings: [UInt32])] {
+        let prefix = Array(field.utf8) + [Term.separator]
+        var values: [(value: String, postings: [UInt32])] = []
+        try forEachListedTerm(withPrefix: prefix) { (key, postings) throws(StorageError) in
+            values.append((String(decoding: key[prefix.count...], as: UTF8.self), postings))
+        }
+        return values
+    }
 
-    /// How many distinct terms the index holds.
-    public var termCount: Int { dictionary.count }
+    /// How many distinct terms the index lists.
+    public var termCount: Int {
+        switch terms {
+        case .whole(_, let locations): locations.count
+        case .chunked(let directory): directory.termCount
+        }
+    }
 
-    /// Every term key in the index, for the invariant checker.
-    var dictionaryKeys: Dictionary<String, InvertedIndexCodec.PostingsLocation>.Keys { dictionary.keys }
+    /// Every listed term's key with its postings, for the invariant checker.
+    func listedTerms() throws(StorageError) -> [String: [UInt32]] {
+        var listed: [String: [UInt32]] = [:]
+        try forEachListedTerm(withPrefix: []) { (key, postings) throws(StorageError) in
+            listed[String(decoding: key, as: UTF8.self)] = postings
+        }
+        return listed
+    }
 
     /// The block that holds `ordinal`.
     public func blockIndex(containing ordinal: Int) -> Int {

@@ -73,9 +73,25 @@ public struct SegmentWriter {
         }
 
         let index = InvertedIndexCodec.encode(records, recordsPerBlock: options.recordsPerBlock)
-        let indexStored = Compression.compress(index.dictionary, codec: .zstd, zstdLevel: options.zstdLevel)
+        // The index: its chunks, each compressed and checksummed alone, then the chunk directory (raw),
+        // which the footer's checksum covers and a reader keeps in memory.
         let indexOffset = file.count
-        file.write(indexStored)
+        var chunkDirectory = ByteWriter(reservingCapacity: index.chunks.count * 48 + 16)
+        chunkDirectory.writeVarint(index.termCount)
+        chunkDirectory.writeVarint(index.chunks.count)
+        for chunk in index.chunks {
+            let compressed = chunk.payload.withUnsafeBytes { compressor.compress($0) }
+            let stored = compressed ?? chunk.payload
+            chunkDirectory.writeBytes(chunk.firstKey)
+            chunkDirectory.writeVarint(chunk.termCount)
+            chunkDirectory.write((compressed == nil ? CompressionCodec.none : .zstd).rawValue)
+            chunkDirectory.writeVarint(stored.count)
+            chunkDirectory.writeVarint(chunk.payload.count)
+            chunkDirectory.writeUInt32(CRC32C.checksum(stored))
+            file.write(stored)
+        }
+        file.write(chunkDirectory.bytes)
+        let indexLength = file.count - indexOffset
 
         var filters = ByteWriter(reservingCapacity: index.rareTermHashes.reduce(0) { $0 + $1.count * 2 })
         for hashes in index.rareTermHashes {
@@ -96,7 +112,7 @@ public struct SegmentWriter {
         footer.writeUInt64(UInt64(directoryOffset))
         footer.writeUInt64(UInt64(directory.count))
         footer.writeUInt64(UInt64(indexOffset))
-        footer.writeUInt64(UInt64(indexStored.count))
+        footer.writeUInt64(UInt64(indexLength))
         footer.writeUInt64(UInt64(filterOffset))
         footer.writeUInt64(UInt64(filters.count))
         footer.writeUInt64(UInt64(records.count))
@@ -104,9 +120,9 @@ public struct SegmentWriter {
         footer.writeInt64(records.last!.timestamp)
         footer.writeUInt32(blockCount)
         footer.writeUInt32(CRC32C.checksum(directory.bytes))
-        footer.writeUInt32(CRC32C.checksum(indexStored))
+        footer.writeUInt32(CRC32C.checksum(chunkDirectory.bytes))
         footer.writeUInt32(CRC32C.checksum(filters.bytes))
-        footer.writeUInt32(UInt32(index.dictionary.count))
+        footer.writeUInt32(UInt32(chunkDirectory.count))
         footer.write(CompressionCodec.zstd.rawValue)
         footer.write([0, 0, 0])
         footer.writeUInt32(SegmentFormat.version)

@@ -211,9 +211,9 @@ extension QueryExecutor {
     ) throws -> [UInt32] {
         var pending = [Bool](repeating: false, count: segment.recordCount)
         for ordinal in ordinals { pending[Int(ordinal)] = true }
-        for value in segment.indexedValues(ofColumn: field) {
+        for (value, postings) in try segment.indexedValues(ofColumn: field) {
             var count = 0
-            for ordinal in try segment.postings(for: Term(field: field, value: value)) where pending[Int(ordinal)] {
+            for ordinal in postings where pending[Int(ordinal)] {
                 pending[Int(ordinal)] = false
                 count += 1
             }
