@@ -28,25 +28,35 @@ enum InvertedIndexCodec {
 
     static func encode(_ records: [LogRecord], recordsPerBlock: Int) -> Encoded {
         var builder = IndexTermCollector(capacity: max(1 << 14, records.count * 4))
-        records.withUnsafeBufferPointer { records in
-            for position in records.indices {
-                let ordinal = UInt32(position)
-                // The same terms, in the same order, as `LogRecord.forEachFieldTerm` gives.
-                if let level = records[position].level { builder.addField(level: level, ordinal) }
-                builder.addField(Self.serviceField, records[position].service, ordinal)
-                builder.addField(Self.hostField, records[position].host, ordinal)
-                builder.addField(Self.sourceField, records[position].source, ordinal)
-                records[position].fields.withUnsafeBufferPointer { fields in
-                    for field in fields.indices where fields[field].name != Term.messageField {
-                        builder.addField(fields[field].name, fields[field].value, ordinal)
-                    }
+        records.withUnsafeBufferPointer { collect($0, firstOrdinal: 0, into: &builder) }
+        return finish(builder, recordCount: records.count, recordsPerBlock: recordsPerBlock)
+    }
+
+    /// Adds the terms of `records`, numbered from `firstOrdinal`.
+    static func collect(
+        _ records: UnsafeBufferPointer<LogRecord>, firstOrdinal: Int, into builder: inout IndexTermCollector
+    ) {
+        for position in records.indices {
+            let ordinal = UInt32(firstOrdinal + position)
+            // The same terms, in the same order, as `LogRecord.forEachFieldTerm` gives.
+            if let level = records[position].level { builder.addField(level: level, ordinal) }
+            builder.addField(Self.serviceField, records[position].service, ordinal)
+            builder.addField(Self.hostField, records[position].host, ordinal)
+            builder.addField(Self.sourceField, records[position].source, ordinal)
+            records[position].fields.withUnsafeBufferPointer { fields in
+                for field in fields.indices where fields[field].name != Term.messageField {
+                    builder.addField(fields[field].name, fields[field].value, ordinal)
                 }
-                builder.addMessageWords(records[position].message, ordinal)
             }
+            builder.addMessageWords(records[position].message, ordinal)
         }
+    }
+
+    /// The index of the `recordCount` records collected, in blocks of `recordsPerBlock`.
+    static func finish(_ builder: consuming IndexTermCollector, recordCount: Int, recordsPerBlock: Int) -> Encoded {
         let table = builder.finish()
 
-        var rareTermHashes = [[UInt64]](repeating: [], count: (records.count + recordsPerBlock - 1) / recordsPerBlock)
+        var rareTermHashes = [[UInt64]](repeating: [], count: (recordCount + recordsPerBlock - 1) / recordsPerBlock)
         var listed: [Int] = []
         listed.reserveCapacity(table.count / 4)
         for entry in 0..<table.count {

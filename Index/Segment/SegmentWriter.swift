@@ -28,54 +28,102 @@ public struct SegmentWriter {
     @discardableResult
     public func write(_ records: [LogRecord], to path: String) throws(StorageError) -> SegmentSummary {
         precondition(!records.isEmpty, "a segment holds at least one record")
-        let bytes = encode(records)
-        try DurableFile.writeAtomically(bytes, to: path)
-        return SegmentSummary(
-            path: path,
-            recordCount: records.count,
-            minTime: records.first!.timestamp,
-            maxTime: records.last!.timestamp,
-            byteCount: bytes.count
-        )
-    }
-
-    func encode(_ records: [LogRecord]) -> [UInt8] {
-        var file = ByteWriter(reservingCapacity: records.count * 48)
-        file.writeUInt64(SegmentFormat.magic)
-        file.writeUInt32(SegmentFormat.version)
-        file.writeUInt32(0)
-
-        var directory = ByteWriter(reservingCapacity: (records.count / options.recordsPerBlock + 1) * 48)
-        let compressor = ZstdCompressor(level: options.zstdLevel)
-        var blockCount: UInt32 = 0
-        var fieldRanges: [[BlockFieldRange]] = []
+        let builder = try SegmentBuilder(path: path, options: options, expectedRecords: records.count)
         var start = 0
         while start < records.count {
             let end = min(start + options.recordsPerBlock, records.count)
-            let chunk = records[start..<end]
-            let encoded = BlockCodec.encode(chunk)
-            fieldRanges.append(encoded.ranges)
-            let (stored, tableChecksum, payloadLength) = BlockStreamTable.store(
-                encoded.streams, codec: options.codec, compressor: compressor)
-            directory.writeUInt64(UInt64(file.count))
-            directory.writeUInt32(UInt32(stored.count))
-            directory.writeUInt32(tableChecksum)
-            directory.writeUInt32(UInt32(start))
-            directory.writeUInt32(UInt32(chunk.count))
-            directory.writeInt64(chunk.map(\.timestamp).min()!)
-            directory.writeInt64(chunk.map(\.timestamp).max()!)
-            directory.write(options.codec.rawValue)
-            directory.write([0, 0, 0])
-            directory.writeUInt32(UInt32(payloadLength))
-            file.write(stored)
-            blockCount += 1
+            try builder.add(records[start..<end])
             start = end
         }
+        return try builder.finish()
+    }
+}
 
-        let index = InvertedIndexCodec.encode(records, recordsPerBlock: options.recordsPerBlock)
+/// Writes one segment file block by block, so that a merge never holds more than a block of records:
+/// the blocks go to a temporary file as they come, the index is built as they come, and `finish`
+/// appends the index, filters, directory and footer, fsyncs the file and renames it into place, so a
+/// reader never sees a partial segment. A builder dropped before `finish` removes its temporary file.
+final class SegmentBuilder {
+    private let path: String
+    private let temporary: String
+    private let options: SegmentWriter.Options
+    private var descriptor: Int32
+    /// Bytes not yet written to the file, and how many were.
+    private var pending: ByteWriter
+    private var written = 0
+    private var directory: ByteWriter
+    private var fieldRanges: [[BlockFieldRange]] = []
+    private var collector: IndexTermCollector?
+    private let compressor: ZstdCompressor
+    private var recordCount = 0
+    private var blockCount = 0
+    private var lastBlockWasFull = true
+    private var minTime = Int64.max
+    private var maxTime = Int64.min
+
+    /// `expectedRecords` sizes the index builder's tables.
+    init(path: String, options: SegmentWriter.Options, expectedRecords: Int) throws(StorageError) {
+        self.path = path
+        self.temporary = path + StoreFileNames.temporarySuffix
+        self.options = options
+        descriptor = try DurableFile.create(temporary)
+        pending = ByteWriter(reservingCapacity: 1 << 20)
+        pending.writeUInt64(SegmentFormat.magic)
+        pending.writeUInt32(SegmentFormat.version)
+        pending.writeUInt32(0)
+        directory = ByteWriter(reservingCapacity: (expectedRecords / options.recordsPerBlock + 1) * 48)
+        collector = IndexTermCollector(capacity: max(1 << 14, expectedRecords * 4))
+        compressor = ZstdCompressor(level: options.zstdLevel)
+    }
+
+    deinit { abandon() }
+
+    /// Appends one block of records, sorted by time and after every record added before. Every block but
+    /// the last must hold `recordsPerBlock` records (an ordinal's block is its ordinal ÷ that).
+    func add(_ block: ArraySlice<LogRecord>) throws(StorageError) {
+        precondition(!block.isEmpty && block.count <= options.recordsPerBlock && lastBlockWasFull)
+        lastBlockWasFull = block.count == options.recordsPerBlock
+        let encoded = BlockCodec.encode(block)
+        fieldRanges.append(encoded.ranges)
+        let (stored, tableChecksum, payloadLength) = BlockStreamTable.store(
+            encoded.streams, codec: options.codec, compressor: compressor)
+        let blockMin = block.first!.timestamp
+        let blockMax = block.last!.timestamp
+        directory.writeUInt64(UInt64(written + pending.count))
+        directory.writeUInt32(UInt32(stored.count))
+        directory.writeUInt32(tableChecksum)
+        directory.writeUInt32(UInt32(recordCount))
+        directory.writeUInt32(UInt32(block.count))
+        directory.writeInt64(blockMin)
+        directory.writeInt64(blockMax)
+        directory.write(options.codec.rawValue)
+        directory.write([0, 0, 0])
+        directory.writeUInt32(UInt32(payloadLength))
+        pending.write(stored)
+        block.withUnsafeBufferPointer { records in
+            InvertedIndexCodec.collect(records, firstOrdinal: recordCount, into: &collector!)
+        }
+        recordCount += block.count
+        blockCount += 1
+        minTime = min(minTime, blockMin)
+        maxTime = max(maxTime, blockMax)
+        if pending.count >= 1 << 20 { try flushPending() }
+    }
+
+    private func flushPending() throws(StorageError) {
+        try DurableFile.writeAll(pending.bytes, to: descriptor, path: temporary)
+        written += pending.count
+        pending = ByteWriter(reservingCapacity: 1 << 20)
+    }
+
+    /// Writes the rest of the file, makes it durable under `path`, and returns its summary.
+    func finish() throws(StorageError) -> SegmentSummary {
+        precondition(recordCount > 0, "a segment holds at least one record")
+        let index = InvertedIndexCodec.finish(
+            collector.take()!, recordCount: recordCount, recordsPerBlock: options.recordsPerBlock)
         // The index: its chunks, each compressed and checksummed alone, then the chunk directory (raw),
         // which the footer's checksum covers and a reader keeps in memory.
-        let indexOffset = file.count
+        let indexOffset = written + pending.count
         var chunkDirectory = ByteWriter(reservingCapacity: index.chunks.count * 48 + 16)
         chunkDirectory.writeVarint(index.termCount)
         chunkDirectory.writeVarint(index.chunks.count)
@@ -88,10 +136,11 @@ public struct SegmentWriter {
             chunkDirectory.writeVarint(stored.count)
             chunkDirectory.writeVarint(chunk.payload.count)
             chunkDirectory.writeUInt32(CRC32C.checksum(stored))
-            file.write(stored)
+            pending.write(stored)
+            if pending.count >= 1 << 20 { try flushPending() }
         }
-        file.write(chunkDirectory.bytes)
-        let indexLength = file.count - indexOffset
+        pending.write(chunkDirectory.bytes)
+        let indexLength = written + pending.count - indexOffset
 
         var filters = ByteWriter(reservingCapacity: index.rareTermHashes.reduce(0) { $0 + $1.count * 2 })
         for hashes in index.rareTermHashes {
@@ -102,11 +151,11 @@ public struct SegmentWriter {
             for word in filter.words { filters.writeUInt64(word) }
         }
         BlockFieldRange.write(fieldRanges, into: &filters)
-        let filterOffset = file.count
-        file.write(filters.bytes)
+        let filterOffset = written + pending.count
+        pending.write(filters.bytes)
 
-        let directoryOffset = file.count
-        file.write(directory.bytes)
+        let directoryOffset = written + pending.count
+        pending.write(directory.bytes)
 
         var footer = ByteWriter(reservingCapacity: SegmentFormat.footerSize)
         footer.writeUInt64(UInt64(directoryOffset))
@@ -115,10 +164,10 @@ public struct SegmentWriter {
         footer.writeUInt64(UInt64(indexLength))
         footer.writeUInt64(UInt64(filterOffset))
         footer.writeUInt64(UInt64(filters.count))
-        footer.writeUInt64(UInt64(records.count))
-        footer.writeInt64(records.first!.timestamp)
-        footer.writeInt64(records.last!.timestamp)
-        footer.writeUInt32(blockCount)
+        footer.writeUInt64(UInt64(recordCount))
+        footer.writeInt64(minTime)
+        footer.writeInt64(maxTime)
+        footer.writeUInt32(UInt32(blockCount))
         footer.writeUInt32(CRC32C.checksum(directory.bytes))
         footer.writeUInt32(CRC32C.checksum(chunkDirectory.bytes))
         footer.writeUInt32(CRC32C.checksum(filters.bytes))
@@ -132,8 +181,29 @@ public struct SegmentWriter {
         footer.writeUInt64(0)
         footer.writeUInt64(SegmentFormat.magic)
         assert(footer.count == SegmentFormat.footerSize)
-        file.write(footer.bytes)
-        return file.bytes
+        pending.write(footer.bytes)
+        try flushPending()
+
+        try DurableFile.sync(descriptor, path: temporary, operation: "fsync")
+        close(descriptor)
+        descriptor = -1
+        do throws(StorageError) {
+            try DurableFile.rename(temporary, to: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try DurableFile.syncDirectory(containing: path)
+        return SegmentSummary(
+            path: path, recordCount: recordCount, minTime: minTime, maxTime: maxTime, byteCount: written)
+    }
+
+    /// Drops the temporary file (after a failure, or when the builder is dropped unfinished).
+    private func abandon() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+        unlink(temporary)
     }
 }
 

@@ -631,19 +631,36 @@ public final class LogStore: @unchecked Sendable {
         let readers = segments.filter { inputPaths.contains($0.path) }
         condition.unlock()
         guard readers.count == inputs.count else { return }
-        var records: [LogRecord] = []
-        records.reserveCapacity(inputs.reduce(0) { $0 + $1.recordCount })
-        for reader in readers {
-            for block in reader.blocks.indices { records.append(contentsOf: try reader.readBlock(block)) }
-        }
+        let total = inputs.reduce(0) { $0 + $1.recordCount }
         let relativeDirectory = DurableFile.parentDirectory(of: inputs[0].path)
         manifestLock.lock()
         let sequence = manifest.nextSegmentSequence
         manifest.nextSegmentSequence += 1
         manifestLock.unlock()
         let relativePath = relativeDirectory + "/" + Self.segmentFileName(sequence: sequence)
-        var summary = try SegmentWriter(options: options.segment).write(
-            records.sortedByTime(), to: directory + "/" + relativePath)
+        // Block by block: holding every input record (two million of them) took gigabytes.
+        let builder = try SegmentBuilder(
+            path: directory + "/" + relativePath, options: options.segment, expectedRecords: total)
+        var cursors = readers.map { MergeCursor(reader: $0) }
+        let blockSize = options.segment.recordsPerBlock
+        var block: [LogRecord] = []
+        block.reserveCapacity(blockSize)
+        while true {
+            // The oldest next record of all inputs; on a tie, the earlier input's, as a stable sort would.
+            var oldest: (index: Int, time: Int64)?
+            for index in cursors.indices {
+                guard let time = try cursors[index].nextTime() else { continue }
+                if oldest == nil || time < oldest!.time { oldest = (index, time) }
+            }
+            guard let oldest = oldest?.index else { break }
+            block.append(cursors[oldest].take())
+            if block.count == blockSize {
+                try builder.add(block[...])
+                block.removeAll(keepingCapacity: true)
+            }
+        }
+        if !block.isEmpty { try builder.add(block[...]) }
+        var summary = try builder.finish()
         summary.path = relativePath
         let merged = try SegmentReader(path: directory + "/" + relativePath)
         let inputRelative = Set(inputs.map(\.path))
@@ -665,7 +682,34 @@ public final class LogStore: @unchecked Sendable {
         condition.unlock()
         // Queries that still hold the old readers keep their mappings: unlinking does not disturb them.
         for path in inputPaths { try? DurableFile.remove(path) }
-        logger.debug("merged segments", metadata: ["inputs": "\(inputs.count)", "records": "\(records.count)"])
+        logger.debug("merged segments", metadata: ["inputs": "\(inputs.count)", "records": "\(total)"])
+    }
+
+    /// One merge input read a block at a time.
+    private struct MergeCursor {
+        let reader: SegmentReader
+        private var block = -1
+        private var records: [LogRecord] = []
+        private var position = 0
+
+        init(reader: SegmentReader) { self.reader = reader }
+
+        /// The time of the next record, reading the next block when this one is used up; nil at the end.
+        mutating func nextTime() throws(StorageError) -> Int64? {
+            while position == records.count {
+                guard block + 1 < reader.blocks.count else { return nil }
+                block += 1
+                records = try reader.readBlock(block)
+                position = 0
+            }
+            return records[position].timestamp
+        }
+
+        /// The next record (after `nextTime` said there is one).
+        mutating func take() -> LogRecord {
+            position += 1
+            return records[position - 1]
+        }
     }
 
     /// Moves a damaged segment out of the live tree, keeping it for inspection or a restore.

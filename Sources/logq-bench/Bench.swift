@@ -3,6 +3,10 @@ import Foundation
 import LogqCorpus
 import LogqIndex
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -276,6 +280,20 @@ struct Bench: AsyncParsableCommand {
         return (bytes, count)
     }
 
+    /// Whether `count` bytes at `start` contain `marker`.
+    private static func contains(_ marker: [UInt8], in start: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var offset = 0
+        while offset + marker.count <= count {
+            guard let hit = memchr(start + offset, Int32(marker[0]), count - offset - marker.count + 1) else {
+                return false
+            }
+            let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - start
+            if memcmp(start + at, marker, marker.count) == 0 { return true }
+            offset = at + 1
+        }
+        return false
+    }
+
     /// The length of the corpus's first `lines` lines.
     private func prefixLength(of corpus: [UInt8], lines: Int) -> Int {
         var seen = 0
@@ -387,12 +405,20 @@ extension Bench {
     func measurePipelines(server: BenchServer, corpus: [UInt8], rawPath: String) async throws {
         let orderPath = work + "/order.jsonl"
         var order: [UInt8] = []
-        var lineStart = 0
         let marker = Array(#""service":"order""#.utf8)
-        for index in corpus.indices where corpus[index] == UInt8(ascii: "\n") {
-            let line = corpus[lineStart...index]
-            if line.firstRange(of: marker) != nil { order.append(contentsOf: line) }
-            lineStart = index + 1
+        // By memchr and memcmp: the generic `firstRange(of:)` took minutes over ten million lines.
+        corpus.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            var lineStart = 0
+            while lineStart < bytes.count {
+                let newline = memchr(base + lineStart, 0x0A, bytes.count - lineStart)
+                let end =
+                    newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base + 1 } ?? bytes.count
+                if Self.contains(marker, in: base + lineStart, count: end - lineStart) {
+                    order.append(contentsOf: bytes[lineStart..<end])
+                }
+                lineStart = end
+            }
         }
         try Data(order).write(to: URL(fileURLWithPath: orderPath))
 
