@@ -96,6 +96,14 @@ struct IndexChunkScanner {
             throw .malformed("terms out of order", at: reader.offset)
         }
         let count = try reader.readLength()
+        guard count > 0 else {
+            // The same postings as an earlier term: its chunk, the offset of its postings there, their count.
+            let chunk = try reader.readIndex(below: Int(Int32.max), what: "shared postings chunk")
+            let offset = try reader.readIndex(below: Int(Int32.max), what: "shared postings offset")
+            let sharedCount = try reader.readIndex(below: Int(Int32.max), what: "shared postings count")
+            guard sharedCount > 0 else { throw .malformed("a shared posting list of no postings", at: reader.offset) }
+            return InvertedIndexCodec.PostingsLocation(offset: offset, count: sharedCount, chunk: chunk)
+        }
         let location = InvertedIndexCodec.PostingsLocation(offset: reader.offset, count: count)
         for _ in 0..<count { _ = try reader.readVarint() }
         return location

@@ -81,6 +81,13 @@ enum InvertedIndexCodec {
         var chunkFirstKey: [UInt8] = []
         var chunkTerms = 0
         var previous: ArraySlice<UInt8> = []
+        // Terms that always occur together (the words of one message template) have the same posting
+        // list: a third of a segment's postings bytes. Each list is written once; a later term with the
+        // same list refers to it. Keyed by a hash of the list, checked in full on a match.
+        var writtenLists: [Int: (position: Int, chunk: Int, offset: Int)] = [:]
+        func postings(_ position: Int) -> (first: UInt32, later: ArraySlice<UInt32>) {
+            (table.firstPosting(listed[position]), later[offsets[position]..<offsets[position + 1]])
+        }
         for (position, entry) in listed.enumerated() {
             let key = table.key(entry)
             if chunkTerms == 0 {
@@ -94,12 +101,27 @@ enum InvertedIndexCodec {
             }
             writer.writeVarint(shared)
             writer.writeBytes(key.dropFirst(shared))
-            writer.writeVarint(table.postingCount(entry))
-            var last = table.firstPosting(entry)
-            writer.writeVarint(UInt64(last))
-            for ordinal in later[offsets[position]..<offsets[position + 1]] {
-                writer.writeVarint(UInt64(ordinal - last))
-                last = ordinal
+            let list = postings(position)
+            var hasher = Hasher()
+            hasher.combine(list.first)
+            hasher.combine(list.later.count)
+            for ordinal in list.later { hasher.combine(ordinal) }
+            let hash = hasher.finalize()
+            if let earlier = writtenLists[hash], postings(earlier.position) == list {
+                // 0 postings: the same list as the term whose postings start at `offset` in `chunk`.
+                writer.writeVarint(0)
+                writer.writeVarint(earlier.chunk)
+                writer.writeVarint(earlier.offset)
+                writer.writeVarint(list.later.count + 1)
+            } else {
+                writer.writeVarint(list.later.count + 1)
+                if writtenLists[hash] == nil { writtenLists[hash] = (position, chunks.count, writer.count) }
+                var last = list.first
+                writer.writeVarint(UInt64(last))
+                for ordinal in list.later {
+                    writer.writeVarint(UInt64(ordinal - last))
+                    last = ordinal
+                }
             }
             previous = key
             chunkTerms += 1
@@ -116,6 +138,9 @@ enum InvertedIndexCodec {
     struct PostingsLocation {
         var offset: Int
         var count: Int
+        /// Format 3: the index chunk holding the postings when a term shares an earlier term's list (nil:
+        /// the term's own chunk, or the whole payload of a format 1 or 2 index).
+        var chunk: Int? = nil
     }
 
     static func decodeDictionary(_ payload: UnsafeRawBufferPointer) throws(DecodeError) -> [String: PostingsLocation] {

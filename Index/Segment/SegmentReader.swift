@@ -329,7 +329,9 @@ public final class SegmentReader: Sendable {
             var found: [UInt32]?
             try scanChunk(chunk, of: directory) { (scanned, payload, location) throws(StorageError) -> Bool in
                 guard !scanned.lexicographicallyPrecedes(key) else { return true }
-                if scanned == key { found = try postings(in: payload, at: location) }
+                if scanned == key {
+                    found = try postings(in: payload, at: location, chunk: chunk, of: directory)
+                }
                 return false
             }
             return found
@@ -351,7 +353,7 @@ public final class SegmentReader: Sendable {
             while more && chunk < directory.entries.count {
                 try scanChunk(chunk, of: directory) { (key, payload, location) throws(StorageError) -> Bool in
                     if key.starts(with: prefix) {
-                        try body(key, try postings(in: payload, at: location))
+                        try body(key, try postings(in: payload, at: location, chunk: chunk, of: directory))
                     } else if prefix.lexicographicallyPrecedes(key) {
                         more = false
                         return false
@@ -416,6 +418,24 @@ public final class SegmentReader: Sendable {
         case .failure(let error):
             throw .corruption(
                 file: path, offset: entry.range.lowerBound, reason: "index chunk \(chunk): \(error.reason)")
+        }
+    }
+
+    /// The postings at `location`, found while scanning chunk `chunk`: in its payload, or in the earlier
+    /// chunk that holds a list the term shares.
+    private func postings(
+        in payload: UnsafeRawBufferPointer, at location: InvertedIndexCodec.PostingsLocation, chunk: Int,
+        of directory: IndexChunkDirectory
+    ) throws(StorageError) -> [UInt32] {
+        guard let shared = location.chunk, shared != chunk else { return try postings(in: payload, at: location) }
+        guard shared < chunk else {
+            throw .corruption(
+                file: path, offset: directory.entries[chunk].range.lowerBound,
+                reason: "index chunk \(chunk): a shared posting list in a later chunk (\(shared))")
+        }
+        let buffer = try indexChunk(shared, of: directory)
+        return try withExtendedLifetime(buffer) { () throws(StorageError) in
+            try postings(in: buffer.bytes, at: location)
         }
     }
 

@@ -106,3 +106,27 @@ import Testing
         #expect(Tokenizer.containsSequence(words, in: text) == expected)
     }
 }
+
+/// Terms that always occur together share one stored posting list (format 3), across index chunks too.
+@Suite struct SharedPostingListTests {
+    @Test func termsWithTheSameRecordsAreFoundThroughOneStoredList() throws {
+        // Each pair of words `kN` and `zN` is held by the same two records; `k…` and `z…` sort far apart,
+        // so most `z` terms refer to a list in an earlier chunk.
+        let records = (0..<6000).map { index in
+            LogRecord(
+                timestamp: 1_795_424_400_000_000_000 + Int64(index), level: .info, service: "order", host: "h",
+                source: "s", message: "k\(index / 2)x z\(index / 2)x common", fields: [])
+        }
+        let path = temporaryDirectory() + "/shared.seg"
+        try SegmentWriter().write(records, to: path)
+        let reader = try SegmentReader(path: path)
+        for pair in stride(from: 0, to: 3000, by: 7) {
+            let expected = [UInt32(pair * 2), UInt32(pair * 2 + 1)]
+            #expect(try reader.lookup(.word("k\(pair)x")) == .postings(expected))
+            #expect(try reader.lookup(.word("z\(pair)x")) == .postings(expected))
+        }
+        #expect(try reader.postings(for: .word("common")).count == 6000)
+        #expect(try reader.postings(for: Term(field: "service", value: "order")).count == 6000)
+        try reader.verifyInvariants()
+    }
+}
