@@ -149,16 +149,8 @@ enum BlockCodec {
     static func decodeColumns(_ stream: UnsafeRawBufferPointer) throws(DecodeError) -> Columns {
         var reader = ByteReader(stream)
         let count = try reader.readLength()
-        var timestamps: [Int64] = []
-        timestamps.reserveCapacity(count)
-        var previous: Int64 = 0
-        for _ in 0..<count {
-            previous = previous &+ (try reader.readSignedVarint())
-            timestamps.append(previous)
-        }
-        var levels: [LogLevel?] = []
-        levels.reserveCapacity(count)
-        for _ in 0..<count { levels.append(try reader.readLevel()) }
+        let timestamps = try reader.readTimestamps(count: count)
+        let levels = try reader.readLevels(count: count)
         let services = try reader.readDictionaryCodes(count: count)
         let hosts = try reader.readDictionaryCodes(count: count)
         let sources = try reader.readDictionaryCodes(count: count)
@@ -186,16 +178,7 @@ enum BlockCodec {
     /// Where each of the block's `count` messages lies in the messages stream.
     static func messageRanges(_ stream: UnsafeRawBufferPointer, count: Int) throws(DecodeError) -> [Range<Int>] {
         var reader = ByteReader(stream)
-        var lengths: [Int] = []
-        lengths.reserveCapacity(count)
-        for _ in 0..<count { lengths.append(try reader.readLength()) }
-        var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(count)
-        for length in lengths {
-            let start = reader.offset
-            try reader.skip(length)
-            ranges.append(start..<(start + length))
-        }
+        let ranges = try reader.readMessageRanges(count: count)
         guard reader.isAtEnd else { throw .malformed("bytes left after the last message", at: reader.offset) }
         return ranges
     }
@@ -318,6 +301,40 @@ extension BlockCodec {
 }
 
 extension ByteReader {
+    /// `count` timestamps, each the difference from the previous one (the first from 0).
+    mutating func readTimestamps(count: Int) throws(DecodeError) -> [Int64] {
+        var timestamps: [Int64] = []
+        timestamps.reserveCapacity(count)
+        var previous: Int64 = 0
+        for _ in 0..<count {
+            previous = previous &+ (try readSignedVarint())
+            timestamps.append(previous)
+        }
+        return timestamps
+    }
+
+    mutating func readLevels(count: Int) throws(DecodeError) -> [LogLevel?] {
+        var levels: [LogLevel?] = []
+        levels.reserveCapacity(count)
+        for _ in 0..<count { levels.append(try readLevel()) }
+        return levels
+    }
+
+    /// `count` message lengths, then the messages one after the other: where each lies.
+    mutating func readMessageRanges(count: Int) throws(DecodeError) -> [Range<Int>] {
+        var lengths: [Int] = []
+        lengths.reserveCapacity(count)
+        for _ in 0..<count { lengths.append(try readLength()) }
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(count)
+        for length in lengths {
+            let start = offset
+            try skip(length)
+            ranges.append(start..<(start + length))
+        }
+        return ranges
+    }
+
     /// A dictionary-coded column of `count` values: the dictionary, then one code per record.
     mutating func readDictionaryCodes(count: Int) throws(DecodeError) -> DictionaryColumn {
         let dictionarySize = try readLength()

@@ -15,23 +15,12 @@ enum LegacyBlockCodec {
     ) throws(DecodeError) -> [LogRecord] {
         var reader = ByteReader(payload)
         let count = try reader.readLength()
-
-        var timestamps: [Int64] = []
-        timestamps.reserveCapacity(count)
-        var previous: Int64 = 0
-        for _ in 0..<count {
-            previous = previous &+ (try reader.readSignedVarint())
-            timestamps.append(previous)
-        }
-        var levels: [LogLevel?] = []
-        levels.reserveCapacity(count)
-        for _ in 0..<count { levels.append(try reader.readLevel()) }
+        let timestamps = try reader.readTimestamps(count: count)
+        let levels = try reader.readLevels(count: count)
         let services = try reader.readDictionaryColumn(count: count)
         let hosts = try reader.readDictionaryColumn(count: count)
         let sources = try reader.readDictionaryColumn(count: count)
-        var messageLengths: [Int] = []
-        messageLengths.reserveCapacity(count)
-        for _ in 0..<count { messageLengths.append(try reader.readLength()) }
+        let messageRanges = try reader.readMessageRanges(count: count)
         var wanted = [Bool](repeating: rows == nil, count: count)
         for row in rows ?? [] {
             guard row >= 0 && row < count else {
@@ -41,9 +30,10 @@ enum LegacyBlockCodec {
         }
         var texts: [String] = []
         texts.reserveCapacity(rows?.count ?? count)
-        for (index, length) in messageLengths.enumerated() {
-            let bytes = try reader.readByteSlice(count: length)
-            texts.append(wanted[index] && messages ? String(decoding: bytes, as: UTF8.self) : "")
+        for (index, range) in messageRanges.enumerated() {
+            texts.append(
+                wanted[index] && messages
+                    ? String(decoding: UnsafeRawBufferPointer(rebasing: payload[range]), as: UTF8.self) : "")
         }
 
         let nameCount = try reader.readLength()
@@ -99,16 +89,6 @@ enum LegacyBlockCodec {
             for _ in 0..<dictionarySize { try reader.skip(try reader.readLength()) }
             for _ in 0..<count { _ = try reader.readVarint() }
         }
-        var lengths: [Int] = []
-        lengths.reserveCapacity(count)
-        for _ in 0..<count { lengths.append(try reader.readLength()) }
-        var ranges: [Range<Int>] = []
-        ranges.reserveCapacity(count)
-        for length in lengths {
-            let start = reader.offset
-            try reader.skip(length)
-            ranges.append(start..<(start + length))
-        }
-        return ranges
+        return try reader.readMessageRanges(count: count)
     }
 }

@@ -22,7 +22,8 @@ public final class LogStore: @unchecked Sendable {
         public var maxQueuedFlushes: Int
         /// Merge this many segments of one day and one size tier (sizes within a factor of 4) into one.
         public var mergeFanIn: Int
-        /// A merge reads at most this many records (it holds them in memory while it sorts).
+        /// A merge writes at most this many records: it reads its inputs a block at a time, but its index is
+        /// built in memory (about 400 bytes per record), so this bounds the merge's memory.
         public var mergeMaxRecords: Int
         public var segment: SegmentWriter.Options
         /// The retention class of each record (a directory name: see `RetentionClassName`); nil puts every
@@ -38,9 +39,9 @@ public final class LogStore: @unchecked Sendable {
             flushRecordCount: Int = 200_000,
             flushByteCount: Int = 64 << 20,
             flushAge: Duration = .seconds(30),
-            maxQueuedFlushes: Int = 2,
+            maxQueuedFlushes: Int = 1,
             mergeFanIn: Int = 4,
-            mergeMaxRecords: Int = 2_000_000,
+            mergeMaxRecords: Int = 800_000,
             segment: SegmentWriter.Options = SegmentWriter.Options(),
             retentionClass: (@Sendable (LogRecord) -> String)? = nil,
             enrich: (@Sendable (inout LogRecord) -> Void)? = nil,
