@@ -175,6 +175,18 @@ enum BlockCodec {
             names: names, fieldEnds: fieldEnds, fieldCodes: fieldCodes)
     }
 
+    /// Per record of a block of `count`, whether it is among `rows` (all when nil).
+    static func wantedRows(_ rows: [Int]?, count: Int) throws(DecodeError) -> [Bool] {
+        var wanted = [Bool](repeating: rows == nil, count: count)
+        for row in rows ?? [] {
+            guard row >= 0 && row < count else {
+                throw .malformed("row \(row) past the block's \(count) records", at: 0)
+            }
+            wanted[row] = true
+        }
+        return wanted
+    }
+
     /// Where each of the block's `count` messages lies in the messages stream.
     static func messageRanges(_ stream: UnsafeRawBufferPointer, count: Int) throws(DecodeError) -> [Range<Int>] {
         var reader = ByteReader(stream)
@@ -193,13 +205,7 @@ enum BlockCodec {
         guard fieldStreams.count == columns.names.count else {
             throw .malformed("\(fieldStreams.count) field streams for \(columns.names.count) names", at: 0)
         }
-        var wanted = [Bool](repeating: rows == nil, count: count)
-        for row in rows ?? [] {
-            guard row >= 0 && row < count else {
-                throw .malformed("row \(row) past the block's \(count) records", at: 0)
-            }
-            wanted[row] = true
-        }
+        let wanted = try BlockCodec.wantedRows(rows, count: count)
         var texts: [String] = []
         if let messages {
             let ranges = try messageRanges(messages, count: count)

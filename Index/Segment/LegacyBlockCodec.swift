@@ -21,13 +21,7 @@ enum LegacyBlockCodec {
         let hosts = try reader.readDictionaryColumn(count: count)
         let sources = try reader.readDictionaryColumn(count: count)
         let messageRanges = try reader.readMessageRanges(count: count)
-        var wanted = [Bool](repeating: rows == nil, count: count)
-        for row in rows ?? [] {
-            guard row >= 0 && row < count else {
-                throw .malformed("row \(row) past the block's \(count) records", at: 0)
-            }
-            wanted[row] = true
-        }
+        let wanted = try BlockCodec.wantedRows(rows, count: count)
         var texts: [String] = []
         texts.reserveCapacity(rows?.count ?? count)
         for (index, range) in messageRanges.enumerated() {
