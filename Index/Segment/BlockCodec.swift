@@ -7,8 +7,10 @@
 enum BlockCodec {
     static let columnsStream = 0
     static let messagesStream = 1
+    /// Which fields each record holds, in its order: only a whole record needs it.
+    static let layoutStream = 2
     /// The stream of the field whose name has code `c` in the block is `firstFieldStream + c`.
-    static let firstFieldStream = 2
+    static let firstFieldStream = 3
 
     struct Encoded {
         var streams: [[UInt8]]
@@ -37,8 +39,9 @@ enum BlockCodec {
             for index in records.indices { messages.writeVarint(records[index].message.utf8.count) }
             for index in records.indices { messages.write(records[index].message.utf8) }
 
-            let (fieldStreams, ranges) = writeFields(records, layoutInto: &columns)
-            return Encoded(streams: [columns.bytes, messages.bytes] + fieldStreams, ranges: ranges)
+            var layout = ByteWriter(reservingCapacity: records.count * 10)
+            let (fieldStreams, ranges) = writeFields(records, namesInto: &columns, layoutInto: &layout)
+            return Encoded(streams: [columns.bytes, messages.bytes, layout.bytes] + fieldStreams, ranges: ranges)
         }
     }
 
@@ -73,10 +76,13 @@ enum BlockCodec {
         for code in column { writer.writeVarint(code) }
     }
 
-    /// Writes the field names and each record's layout (field count, then the name codes in the record's
-    /// order) into the columns, and returns one stream of values per name with the block's field ranges.
+    /// Writes the field names into the columns and each record's layout (field count, then the name codes
+    /// in the record's order), and returns one stream of values per name (each with its record's distance
+    /// from the previous value's record, so that a reader of one field needs no layout) with the block's
+    /// field ranges.
     private static func writeFields(
-        _ records: UnsafeBufferPointer<LogRecord>, layoutInto columns: inout ByteWriter
+        _ records: UnsafeBufferPointer<LogRecord>, namesInto columns: inout ByteWriter,
+        layoutInto layout: inout ByteWriter
     ) -> (streams: [[UInt8]], ranges: [BlockFieldRange]) {
         var nameCodes: [String: Int] = [:]
         var names: [String] = []
@@ -113,15 +119,18 @@ enum BlockCodec {
         columns.writeVarint(names.count)
         for name in names { columns.writeString(name) }
         var streams = [ByteWriter](repeating: ByteWriter(), count: names.count)
+        var lastRecord = [Int](repeating: 0, count: names.count)
         var bounds = [BlockFieldRange.Bounds](repeating: .init(), count: names.count)
         var next = 0
         for index in records.indices {
             records[index].fields.withUnsafeBufferPointer { fields in
-                columns.writeVarint(fields.count)
+                layout.writeVarint(fields.count)
                 for position in fields.indices {
                     let code = fieldCodes[next]
-                    columns.writeVarint(code)
+                    layout.writeVarint(code)
                     next += 1
+                    streams[code].writeVarint(index - lastRecord[code])
+                    lastRecord[code] = index
                     streams[code].writeFieldValue(fields[position].value)
                     bounds[code].add(fields[position].value)
                 }
@@ -146,7 +155,10 @@ enum BlockCodec {
         var fieldCodes: [Int]
     }
 
-    static func decodeColumns(_ stream: UnsafeRawBufferPointer) throws(DecodeError) -> Columns {
+    /// The columns stream and the layout stream decoded together.
+    static func decodeColumns(
+        _ stream: UnsafeRawBufferPointer, layout: UnsafeRawBufferPointer
+    ) throws(DecodeError) -> Columns {
         var reader = ByteReader(stream)
         let count = try reader.readLength()
         let timestamps = try reader.readTimestamps(count: count)
@@ -158,18 +170,22 @@ enum BlockCodec {
         var names: [String] = []
         names.reserveCapacity(nameCount)
         for _ in 0..<nameCount { names.append(try reader.readString()) }
+        guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
+        var layoutReader = ByteReader(layout)
         var fieldEnds: [Int] = []
         fieldEnds.reserveCapacity(count)
         var fieldCodes: [Int] = []
         fieldCodes.reserveCapacity(count * 8)
         for _ in 0..<count {
-            let fieldCount = try reader.readLength()
+            let fieldCount = try layoutReader.readLength()
             for _ in 0..<fieldCount {
-                fieldCodes.append(try reader.readIndex(below: nameCount, what: "field name code"))
+                fieldCodes.append(try layoutReader.readIndex(below: nameCount, what: "field name code"))
             }
             fieldEnds.append(fieldCodes.count)
         }
-        guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
+        guard layoutReader.isAtEnd else {
+            throw .malformed("bytes left after the field layout", at: layoutReader.offset)
+        }
         return Columns(
             count: count, timestamps: timestamps, levels: levels, services: services, hosts: hosts, sources: sources,
             names: names, fieldEnds: fieldEnds, fieldCodes: fieldCodes)
@@ -218,6 +234,15 @@ enum BlockCodec {
             }
         }
         var readers = fieldStreams.map { $0.map { ByteReader($0) } }
+        var lastRecord = [Int](repeating: 0, count: fieldStreams.count)
+        // Each value starts with its record's distance from the previous value's: it must be this record.
+        func checkRecord(_ code: Int, _ index: Int) throws(DecodeError) {
+            let distance = try readers[code]!.readVarint()
+            guard distance == UInt64(index - lastRecord[code]) else {
+                throw .malformed("a value of \(columns.names[code]) in the wrong record", at: readers[code]!.offset)
+            }
+            lastRecord[code] = index
+        }
         var records: [LogRecord] = []
         records.reserveCapacity(rows?.count ?? count)
         var start = 0
@@ -226,6 +251,7 @@ enum BlockCodec {
             defer { start = end }
             guard wanted[index] else {
                 for position in start..<end where readers[columns.fieldCodes[position]] != nil {
+                    try checkRecord(columns.fieldCodes[position], index)
                     try readers[columns.fieldCodes[position]]!.skipFieldValue()
                 }
                 continue
@@ -235,6 +261,7 @@ enum BlockCodec {
             for position in start..<end {
                 let code = columns.fieldCodes[position]
                 guard readers[code] != nil else { continue }
+                try checkRecord(code, index)
                 fields.append(Field(columns.names[code], try readers[code]!.readFieldValue()))
             }
             records.append(
@@ -265,44 +292,74 @@ public struct DictionaryColumn: Sendable {
 }
 
 extension BlockCodec {
-    /// For each of `rows` (all when nil), the first value of the field with name code `code` in that
-    /// record, read from the field's stream (checked to its end); nil for a record without it.
+    /// The part of the columns stream an aggregation reads: the dictionary columns it groups by, and the
+    /// field names.
+    struct SliceColumns {
+        var count: Int
+        /// Per wanted column field (`level`, `service`, `host`, `source`), its column.
+        var columns: [String: DictionaryColumn]
+        var names: [String]
+    }
+
+    /// Decodes only what `SliceColumns` holds, skipping the rest of the columns stream (times, unread
+    /// columns) without storing it, and not reading the layout: the whole decode was a third of a `stats`
+    /// over ten million records. Checks the stream to its end like `decodeColumns`.
+    static func decodeSliceColumns(
+        _ stream: UnsafeRawBufferPointer, columns wantedColumns: [String]
+    ) throws(DecodeError) -> SliceColumns {
+        var reader = ByteReader(stream)
+        let count = try reader.readLength()
+        for _ in 0..<count { _ = try reader.readVarint() }
+        var slice = SliceColumns(count: count, columns: [:], names: [])
+        if wantedColumns.contains("level") {
+            let levels = try reader.readLevels(count: count)
+            slice.columns["level"] = DictionaryColumn(
+                dictionary: levelNames, codes: levels.map { Int($0?.rawValue ?? 0) })
+        } else {
+            for _ in 0..<count { _ = try reader.readLevel() }
+        }
+        for name in ["service", "host", "source"] {
+            if wantedColumns.contains(name) {
+                slice.columns[name] = try reader.readDictionaryCodes(count: count)
+            } else {
+                let dictionarySize = try reader.readLength()
+                for _ in 0..<dictionarySize { try reader.skip(try reader.readLength()) }
+                for _ in 0..<count { _ = try reader.readIndex(below: dictionarySize, what: "dictionary code") }
+            }
+        }
+        let nameCount = try reader.readLength()
+        slice.names.reserveCapacity(nameCount)
+        for _ in 0..<nameCount { slice.names.append(try reader.readString()) }
+        guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
+        return slice
+    }
+
+    /// The level column's dictionary: each level's name at its stored number, "" at 0 (none).
+    static let levelNames: [String] = (0...6).map { LogLevel(rawValue: UInt8($0))?.description ?? "" }
+
+    /// For each of `rows` (all when nil) of a block of `count` records, the record's first value of a field,
+    /// read from the field's stream alone (checked to its end); nil for a record without one.
     static func firstValues(
-        of code: Int, in columns: Columns, stream: UnsafeRawBufferPointer, rows: [Int]?
+        stream: UnsafeRawBufferPointer, count: Int, rows: [Int]?
     ) throws(DecodeError) -> [FieldValue?] {
         var reader = ByteReader(stream)
-        var values: [FieldValue?] = []
-        values.reserveCapacity(rows?.count ?? columns.count)
-        var nextWanted = 0
-        var start = 0
-        for index in 0..<columns.count {
-            let end = columns.fieldEnds[index]
-            defer { start = end }
-            let wanted: Bool
-            if let rows {
-                wanted = nextWanted < rows.count && rows[nextWanted] == index
-                if wanted { nextWanted += 1 }
+        var first = [FieldValue?](repeating: nil, count: count)
+        var held = [Bool](repeating: false, count: count)
+        var record = 0
+        while !reader.isAtEnd {
+            let distance = try reader.readVarint()
+            guard distance < UInt64(count - record) else {
+                throw .malformed("a field value past the block's records", at: reader.offset)
+            }
+            record += Int(distance)
+            if held[record] {
+                try reader.skipFieldValue()
             } else {
-                wanted = true
+                first[record] = try reader.readFieldValue()
+                held[record] = true
             }
-            var found: FieldValue?
-            for position in start..<end where columns.fieldCodes[position] == code {
-                if wanted && found == nil {
-                    found = try reader.readFieldValue()
-                } else {
-                    try reader.skipFieldValue()
-                }
-            }
-            if wanted { values.append(found) }
         }
-        if let rows, nextWanted < rows.count {
-            throw .malformed(
-                "row \(rows[nextWanted]) past the block's \(columns.count) records, or out of order", at: 0)
-        }
-        guard reader.isAtEnd else {
-            throw .malformed("bytes left in the values of field \(columns.names[code])", at: reader.offset)
-        }
-        return values
+        return rows.map { $0.map { first[$0] } } ?? first
     }
 }
 

@@ -28,7 +28,7 @@ extension SegmentReader {
         }
         var streams = BlockLoader(segment: self, block: index)
         let columns = try streams.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
-            try BlockCodec.decodeColumns(stream)
+            try BlockCodec.decodeSliceColumns(stream, columns: wantedColumns)
         }
         try streams.checkStreamCount(BlockCodec.firstFieldStream + columns.names.count)
         if let rows, let bad = rows.first(where: { $0 < 0 || $0 >= columns.count }) {
@@ -37,20 +37,10 @@ extension SegmentReader {
                 reason: "row \(bad) asked of block \(index), which holds \(columns.count) records")
         }
         var slice = BlockColumnSlice(count: rows?.count ?? columns.count, columns: [:], fields: [:])
-        func picked(_ column: DictionaryColumn) -> DictionaryColumn {
-            guard let rows else { return column }
-            return DictionaryColumn(dictionary: column.dictionary, codes: rows.map { column.codes[$0] })
-        }
-        for name in wantedColumns {
-            switch name {
-            case "level":
-                let codes = columns.levels.map { Int($0?.rawValue ?? 0) }
-                slice.columns[name] = picked(DictionaryColumn(dictionary: Self.levelNames, codes: codes))
-            case "service": slice.columns[name] = picked(columns.services)
-            case "host": slice.columns[name] = picked(columns.hosts)
-            case "source": slice.columns[name] = picked(columns.sources)
-            default: preconditionFailure("\(name) is not a column field")
-            }
+        for (name, column) in columns.columns {
+            slice.columns[name] =
+                rows.map { DictionaryColumn(dictionary: column.dictionary, codes: $0.map { column.codes[$0] }) }
+                ?? column
         }
         for name in wantedFields {
             guard let code = columns.names.firstIndex(of: name) else {
@@ -59,14 +49,11 @@ extension SegmentReader {
             }
             slice.fields[name] = try streams.decoding(BlockCodec.firstFieldStream + code) {
                 (stream) throws(DecodeError) in
-                try BlockCodec.firstValues(of: code, in: columns, stream: stream, rows: rows)
+                try BlockCodec.firstValues(stream: stream, count: columns.count, rows: rows)
             }
         }
         return slice
     }
-
-    /// The level column's dictionary: each level's name at its stored number, "" at 0 (none).
-    private static let levelNames: [String] = (0...6).map { LogLevel(rawValue: UInt8($0))?.description ?? "" }
 
     /// The slice of records already decoded (a version 1 or 2 block).
     static func slice(of records: [LogRecord], columns: [String], fields: [String]) -> BlockColumnSlice {

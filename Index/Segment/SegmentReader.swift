@@ -540,8 +540,11 @@ public final class SegmentReader: Sendable {
             }
         }
         var loader = BlockLoader(segment: self, block: index)
+        let layout = try loader.stream(BlockCodec.layoutStream)
         let columns = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
-            try BlockCodec.decodeColumns(stream)
+            try withExtendedLifetime(layout) { () throws(DecodeError) in
+                try BlockCodec.decodeColumns(stream, layout: layout.bytes)
+            }
         }
         try loader.checkStreamCount(BlockCodec.firstFieldStream + columns.names.count)
         let messageStream = messages ? try loader.stream(BlockCodec.messagesStream) : nil
@@ -650,7 +653,9 @@ public final class SegmentReader: Sendable {
             guard let table, table.entries.count != count else { return }
             throw .corruption(
                 file: segment.path, offset: segment.blocks[block].offset,
-                reason: "block \(block) has \(table.entries.count) streams for \(count - 2) field names")
+                reason:
+                    "block \(block) has \(table.entries.count) streams for \(count - BlockCodec.firstFieldStream) field names"
+            )
         }
 
         /// `body` with a decode error reported as corruption of this block.
