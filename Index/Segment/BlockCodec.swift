@@ -119,37 +119,63 @@ enum BlockCodec {
         columns.writeVarint(names.count)
         for name in names { columns.writeString(name) }
         var streams = [ByteWriter](repeating: ByteWriter(), count: names.count)
-        var lastRecord = [Int](repeating: 0, count: names.count)
-        // The distances go before the values, apart from them: interleaved, they cost 2 bytes a line
-        // after zstd, where together they compress to almost nothing.
-        var distances = [ByteWriter](repeating: ByteWriter(), count: names.count)
-        var valueCounts = [Int](repeating: 0, count: names.count)
         var bounds = [BlockFieldRange.Bounds](repeating: .init(), count: names.count)
+        // The layout as patterns: records of one kind hold the same names in the same order, so each
+        // record is one pattern number, and a reader of one field learns from a handful of patterns which
+        // records hold it.
+        var patternNumbers: [[Int]: Int] = [:]
+        var patterns: [[Int]] = []
+        var recordPatterns: [Int] = []
+        recordPatterns.reserveCapacity(records.count)
         var next = 0
         for index in records.indices {
             records[index].fields.withUnsafeBufferPointer { fields in
-                layout.writeVarint(fields.count)
+                let codes = Array(fieldCodes[next..<(next + fields.count)])
+                if let known = patternNumbers[codes] {
+                    recordPatterns.append(known)
+                } else {
+                    patternNumbers[codes] = patterns.count
+                    recordPatterns.append(patterns.count)
+                    patterns.append(codes)
+                }
                 for position in fields.indices {
                     let code = fieldCodes[next]
-                    layout.writeVarint(code)
                     next += 1
-                    distances[code].writeVarint(index - lastRecord[code])
-                    valueCounts[code] += 1
-                    lastRecord[code] = index
                     streams[code].writeFieldValue(fields[position].value)
                     bounds[code].add(fields[position].value)
                 }
             }
         }
-        let ranges = names.indices.sorted { names[$0] < names[$1] }.map { bounds[$0].range(of: names[$0]) }
-        let fieldStreams = names.indices.map { code in
-            var stream = ByteWriter(reservingCapacity: distances[code].count + streams[code].count + 4)
-            stream.writeVarint(valueCounts[code])
-            stream.write(distances[code].bytes)
-            stream.write(streams[code].bytes)
-            return stream.bytes
+        layout.writeVarint(patterns.count)
+        for pattern in patterns {
+            layout.writeVarint(pattern.count)
+            for code in pattern { layout.writeVarint(code) }
         }
-        return (fieldStreams, ranges)
+        for pattern in recordPatterns { layout.writeVarint(pattern) }
+        let ranges = names.indices.sorted { names[$0] < names[$1] }.map { bounds[$0].range(of: names[$0]) }
+        return (streams.map(\.bytes), ranges)
+    }
+
+    /// A layout stream: its patterns (name codes below `nameCount`) and each record's pattern number.
+    static func decodeLayout(
+        _ layout: UnsafeRawBufferPointer, count: Int, nameCount: Int
+    ) throws(DecodeError) -> (patterns: [[Int]], recordPatterns: [Int]) {
+        var reader = ByteReader(layout)
+        let patternCount = try reader.readLength()
+        var patterns: [[Int]] = []
+        patterns.reserveCapacity(patternCount)
+        for _ in 0..<patternCount {
+            let length = try reader.readLength()
+            var pattern: [Int] = []
+            pattern.reserveCapacity(length)
+            for _ in 0..<length { pattern.append(try reader.readIndex(below: nameCount, what: "field name code")) }
+            patterns.append(pattern)
+        }
+        var recordPatterns: [Int] = []
+        recordPatterns.reserveCapacity(count)
+        for _ in 0..<count { recordPatterns.append(try reader.readIndex(below: patternCount, what: "layout pattern")) }
+        guard reader.isAtEnd else { throw .malformed("bytes left after the field layout", at: reader.offset) }
+        return (patterns, recordPatterns)
     }
 
     /// The columns stream decoded: everything about a block's records but their messages and field values.
@@ -183,20 +209,14 @@ enum BlockCodec {
         names.reserveCapacity(nameCount)
         for _ in 0..<nameCount { names.append(try reader.readString()) }
         guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
-        var layoutReader = ByteReader(layout)
+        let (patterns, recordPatterns) = try decodeLayout(layout, count: count, nameCount: nameCount)
         var fieldEnds: [Int] = []
         fieldEnds.reserveCapacity(count)
         var fieldCodes: [Int] = []
         fieldCodes.reserveCapacity(count * 8)
-        for _ in 0..<count {
-            let fieldCount = try layoutReader.readLength()
-            for _ in 0..<fieldCount {
-                fieldCodes.append(try layoutReader.readIndex(below: nameCount, what: "field name code"))
-            }
+        for pattern in recordPatterns {
+            fieldCodes.append(contentsOf: patterns[pattern])
             fieldEnds.append(fieldCodes.count)
-        }
-        guard layoutReader.isAtEnd else {
-            throw .malformed("bytes left after the field layout", at: layoutReader.offset)
         }
         return Columns(
             count: count, timestamps: timestamps, levels: levels, services: services, hosts: hosts, sources: sources,
@@ -245,38 +265,7 @@ enum BlockCodec {
                         : "")
             }
         }
-        // Per field: a reader of its distances and one of its values (which follow the distances).
-        var distanceReaders: [ByteReader?] = []
-        var readers: [ByteReader?] = []
-        var unread: [Int] = []
-        for stream in fieldStreams {
-            guard let stream else {
-                distanceReaders.append(nil)
-                readers.append(nil)
-                unread.append(0)
-                continue
-            }
-            var reader = ByteReader(stream)
-            let valueCount = try reader.readLength()
-            let distancesStart = reader.offset
-            for _ in 0..<valueCount { _ = try reader.readVarint() }
-            distanceReaders.append(ByteReader(stream, offset: distancesStart))
-            readers.append(reader)
-            unread.append(valueCount)
-        }
-        var lastRecord = [Int](repeating: 0, count: fieldStreams.count)
-        // Each value's record distance from the previous value's must lead to this record.
-        func checkRecord(_ code: Int, _ index: Int) throws(DecodeError) {
-            guard unread[code] > 0 else {
-                throw .malformed("more values of \(columns.names[code]) than its stream counts", at: 0)
-            }
-            unread[code] -= 1
-            let distance = try distanceReaders[code]!.readVarint()
-            guard distance == UInt64(index - lastRecord[code]) else {
-                throw .malformed("a value of \(columns.names[code]) in the wrong record", at: readers[code]!.offset)
-            }
-            lastRecord[code] = index
-        }
+        var readers = fieldStreams.map { $0.map { ByteReader($0) } }
         var records: [LogRecord] = []
         records.reserveCapacity(rows?.count ?? count)
         var start = 0
@@ -285,7 +274,6 @@ enum BlockCodec {
             defer { start = end }
             guard wanted[index] else {
                 for position in start..<end where readers[columns.fieldCodes[position]] != nil {
-                    try checkRecord(columns.fieldCodes[position], index)
                     try readers[columns.fieldCodes[position]]!.skipFieldValue()
                 }
                 continue
@@ -295,7 +283,6 @@ enum BlockCodec {
             for position in start..<end {
                 let code = columns.fieldCodes[position]
                 guard readers[code] != nil else { continue }
-                try checkRecord(code, index)
                 fields.append(Field(columns.names[code], try readers[code]!.readFieldValue()))
             }
             records.append(
@@ -305,8 +292,7 @@ enum BlockCodec {
                     source: columns.sources[row: index],
                     message: texts.isEmpty ? "" : texts[index], fields: fields))
         }
-        for (code, reader) in readers.enumerated() where reader?.isAtEnd == false || (reader != nil && unread[code] > 0)
-        {
+        for (code, reader) in readers.enumerated() where reader?.isAtEnd == false {
             throw .malformed("bytes left in the values of field \(columns.names[code])", at: reader!.offset)
         }
         return records
@@ -372,33 +358,25 @@ extension BlockCodec {
     /// The level column's dictionary: each level's name at its stored number, "" at 0 (none).
     static let levelNames: [String] = (0...6).map { LogLevel(rawValue: UInt8($0))?.description ?? "" }
 
-    /// For each of `rows` (all when nil) of a block of `count` records, the record's first value of a field,
-    /// read from the field's stream alone (checked to its end); nil for a record without one.
+    /// Per record, how many values it holds of the field with name code `code`, from the layout's patterns.
+    static func valueCounts(
+        of code: Int, layout: UnsafeRawBufferPointer, count: Int, nameCount: Int
+    ) throws(DecodeError) -> [Int] {
+        let (patterns, recordPatterns) = try decodeLayout(layout, count: count, nameCount: nameCount)
+        let perPattern = patterns.map { pattern in pattern.reduce(0) { $0 + ($1 == code ? 1 : 0) } }
+        return recordPatterns.map { perPattern[$0] }
+    }
+
+    /// For each of `rows` (all when nil), the record's first value of a field whose number of values per
+    /// record is `counts`, read from the field's stream (checked to its end); nil for a record without one.
     static func firstValues(
-        stream: UnsafeRawBufferPointer, count: Int, rows: [Int]?
+        counts: [Int], stream: UnsafeRawBufferPointer, rows: [Int]?
     ) throws(DecodeError) -> [FieldValue?] {
         var reader = ByteReader(stream)
-        let valueCount = try reader.readLength()
-        var records: [Int] = []
-        records.reserveCapacity(valueCount)
-        var record = 0
-        for _ in 0..<valueCount {
-            let distance = try reader.readVarint()
-            guard distance < UInt64(count - record) else {
-                throw .malformed("a field value past the block's records", at: reader.offset)
-            }
-            record += Int(distance)
-            records.append(record)
-        }
-        var first = [FieldValue?](repeating: nil, count: count)
-        var held = [Bool](repeating: false, count: count)
-        for record in records {
-            if held[record] {
-                try reader.skipFieldValue()
-            } else {
-                first[record] = try reader.readFieldValue()
-                held[record] = true
-            }
+        var first = [FieldValue?](repeating: nil, count: counts.count)
+        for (record, held) in counts.enumerated() where held > 0 {
+            first[record] = try reader.readFieldValue()
+            for _ in 1..<held { try reader.skipFieldValue() }
         }
         guard reader.isAtEnd else { throw .malformed("bytes left in a field's values", at: reader.offset) }
         return rows.map { $0.map { first[$0] } } ?? first

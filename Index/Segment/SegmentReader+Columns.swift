@@ -47,9 +47,13 @@ extension SegmentReader {
                 slice.fields[name] = Array(repeating: nil, count: slice.count)
                 continue
             }
+            let counts = try streams.decoding(BlockCodec.layoutStream) { (layout) throws(DecodeError) in
+                try BlockCodec.valueCounts(
+                    of: code, layout: layout, count: columns.count, nameCount: columns.names.count)
+            }
             slice.fields[name] = try streams.decoding(BlockCodec.firstFieldStream + code) {
                 (stream) throws(DecodeError) in
-                try BlockCodec.firstValues(stream: stream, count: columns.count, rows: rows)
+                try BlockCodec.firstValues(counts: counts, stream: stream, rows: rows)
             }
         }
         return slice
