@@ -359,10 +359,7 @@ extension BlockCodec {
     static let levelNames: [String] = (0...6).map { LogLevel(rawValue: UInt8($0))?.description ?? "" }
 
     /// Per record, how many values it holds of the field with name code `code`, from the layout's patterns.
-    static func valueCounts(
-        of code: Int, layout: UnsafeRawBufferPointer, count: Int, nameCount: Int
-    ) throws(DecodeError) -> [Int] {
-        let (patterns, recordPatterns) = try decodeLayout(layout, count: count, nameCount: nameCount)
+    static func valueCounts(of code: Int, patterns: [[Int]], recordPatterns: [Int]) -> [Int] {
         let perPattern = patterns.map { pattern in pattern.reduce(0) { $0 + ($1 == code ? 1 : 0) } }
         return recordPatterns.map { perPattern[$0] }
     }

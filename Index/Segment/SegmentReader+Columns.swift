@@ -42,15 +42,20 @@ extension SegmentReader {
                 rows.map { DictionaryColumn(dictionary: column.dictionary, codes: $0.map { column.codes[$0] }) }
                 ?? column
         }
+        // The layout is decoded once, for all the fields read (and not at all when none is in the block).
+        var layout: (patterns: [[Int]], recordPatterns: [Int])?
         for name in wantedFields {
             guard let code = columns.names.firstIndex(of: name) else {
                 slice.fields[name] = Array(repeating: nil, count: slice.count)
                 continue
             }
-            let counts = try streams.decoding(BlockCodec.layoutStream) { (layout) throws(DecodeError) in
-                try BlockCodec.valueCounts(
-                    of: code, layout: layout, count: columns.count, nameCount: columns.names.count)
+            if layout == nil {
+                layout = try streams.decoding(BlockCodec.layoutStream) { (stream) throws(DecodeError) in
+                    try BlockCodec.decodeLayout(stream, count: columns.count, nameCount: columns.names.count)
+                }
             }
+            let counts = BlockCodec.valueCounts(
+                of: code, patterns: layout!.patterns, recordPatterns: layout!.recordPatterns)
             slice.fields[name] = try streams.decoding(BlockCodec.firstFieldStream + code) {
                 (stream) throws(DecodeError) in
                 try BlockCodec.firstValues(counts: counts, stream: stream, rows: rows)
