@@ -4,8 +4,9 @@
 /// scripts stay whole). Only ASCII is lower-cased. Words longer than `StorageLimits.maxTokenBytes` are
 /// cut there, the same way at ingest and at query time.
 public enum Tokenizer {
+    /// Whether `byte` belongs to a word (splitting at any other byte is what makes a word).
     @inline(__always)
-    static func isWordByte(_ byte: UInt8) -> Bool {
+    public static func isWordByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
             return true

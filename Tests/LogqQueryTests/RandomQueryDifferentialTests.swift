@@ -40,6 +40,8 @@ import Testing
         case 10:
             let pattern = random.pick([
                 "wait|lock", "^pay", "t1[0-9]", "ord(er)?s?$", "c.che", "(?i)LATTE", "timeout\\b",
+                // Whole words inside required text: the index narrows these before the regex runs.
+                "lock wait t", "e failed \\w+", "t Lock wait ", "\\bwait timeout ", "(?i)a lock wait t",
             ])
             return .regex(field: random.pick(["_msg", "service", "traceId"]), try! QueryRegex(pattern))
         case 9:

@@ -27,6 +27,19 @@ import Testing
         #expect(QueryRegex.requiredLiteral(of: "[abc]xyz\\.com") == Array("xyz.com".utf8))
         #expect(QueryRegex.requiredLiteral(of: "(?i)timeout") == nil)
         #expect(QueryRegex.requiredLiteral(of: "took \\d{3,}ms") == Array("took ".utf8))
+        #expect(QueryRegex.requiredLiteral(of: "\\p{Lu}ab") == nil, "an escape's braces are not text")
+        #expect(QueryRegex.requiredLiteral(of: "(?x) lock wait") == nil, "(?x) makes the spaces mean nothing")
+    }
+
+    @Test func indexWordsAreWholeWordsOfRequiredText() {
+        #expect(
+            QueryRegex.indexWords(of: #"Payment failed orderId=O\d+ reason=card_declined"#)
+                == ["failed", "orderid", "reason"])
+        #expect(QueryRegex.indexWords(of: "Lock wait timeout") == ["wait"], "the edge words may run on")
+        #expect(QueryRegex.indexWords(of: " Lock wait (timeout|refused)") == ["lock", "wait"])
+        #expect(QueryRegex.indexWords(of: "a (b c) d|e") == [])
+        #expect(QueryRegex.indexWords(of: "(?i) LOCK WAIT ") == [])
+        #expect(QueryRegex.indexWords(of: "x{2} took \\d{3,4} ms ") == ["ms", "took"])
     }
 
     @Test func badRegexesPointAtTheProblem() {

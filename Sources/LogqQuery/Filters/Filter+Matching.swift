@@ -85,6 +85,9 @@ extension Filter {
             return term.isIndexable ? [term] : []
         case .messageWords(_, let tokens):
             return tokens.map(Term.word)
+        case .regex(let field, let regex) where field == Term.messageField:
+            // Not deciding, only narrowing: each candidate is still checked against the regex.
+            return regex.indexWords.map(Term.word)
         case .fieldPrefix, .fieldExists, .numericRange, .timeRange, .regex:
             return []
         }

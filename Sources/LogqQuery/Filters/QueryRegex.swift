@@ -1,3 +1,4 @@
+import LogqIndex
 import LogqParsers
 import Synchronization
 
@@ -15,6 +16,8 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
     let regex: PCRE2Regex
     /// Bytes every match contains; nil when the pattern guarantees none (alternation, case folding).
     let requiredLiteral: [UInt8]?
+    /// Words every match holds, lower-cased: the index's candidates for the regex over messages.
+    let indexWords: [String]
     // Matchers hold scratch space and are not thread-safe: queries on several cores take one each.
     private let pool = Mutex<[PooledMatcher]>([])
 
@@ -28,6 +31,7 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
         self.pattern = pattern
         regex = try PCRE2Regex(pattern)
         requiredLiteral = Self.requiredLiteral(of: pattern)
+        indexWords = Self.indexWords(of: pattern)
     }
 
     public static func == (lhs: QueryRegex, rhs: QueryRegex) -> Bool { lhs.pattern == rhs.pattern }
@@ -70,14 +74,38 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
     /// The longest run (3 bytes or more) of plain characters outside groups, classes and alternation,
     /// none made optional by a following quantifier: text every match must contain.
     static func requiredLiteral(of pattern: String) -> [UInt8]? {
-        let bytes = Array(pattern.utf8)
+        // Case folding changes the bytes a match holds; the words below survive it (they are lower-cased).
         if pattern.contains("(?i") { return nil }
-        var best: [UInt8] = []
+        let best = requiredLiterals(of: pattern)?.max { $0.count < $1.count } ?? []
+        return best.count >= 3 ? best : nil
+    }
+
+    /// The words every match holds whole, so the index can narrow a regex's candidates: a word of a
+    /// required literal with a non-word byte on each side inside that literal (a word at a literal's edge
+    /// may continue into what the pattern leaves open: `orderId=O\d+` holds `orderid`, not `o`). Lower-
+    /// cased and cut like the index's words.
+    static func indexWords(of pattern: String) -> [String] {
+        var words: Set<String> = []
+        for literal in requiredLiterals(of: pattern) ?? [] {
+            var tokens = Tokenizer.tokens(in: String(decoding: literal, as: UTF8.self))
+            if let first = literal.first, Tokenizer.isWordByte(first), !tokens.isEmpty { tokens.removeFirst() }
+            if let last = literal.last, Tokenizer.isWordByte(last), !tokens.isEmpty { tokens.removeLast() }
+            words.formUnion(tokens)
+        }
+        return words.sorted()
+    }
+
+    /// Every run of plain characters outside groups, classes and alternation, none made optional by a
+    /// following quantifier; nil when the pattern has a top-level alternation or inline options (`(?x)`
+    /// makes spaces mean nothing), so that no run is required.
+    static func requiredLiterals(of pattern: String) -> [[UInt8]]? {
+        let bytes = Array(pattern.utf8)
+        var runs: [[UInt8]] = []
         var run: [UInt8] = []
         var depth = 0
         var index = 0
         func endRun() {
-            if run.count > best.count { best = run }
+            if !run.isEmpty { runs.append(run) }
             run = []
         }
         while index < bytes.count {
@@ -88,6 +116,15 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
                 if depth == 0 { return nil }
                 endRun()
             case UInt8(ascii: "("):
+                // `(?i)`, `(?x)`, `(?-s)`…: options change what the rest of the pattern means.
+                if next == UInt8(ascii: "?"), index + 2 < bytes.count {
+                    let option = bytes[index + 2]
+                    if (option | 0x20) >= 0x61 && (option | 0x20) <= 0x7A && option != UInt8(ascii: "P")
+                        || option == UInt8(ascii: "-") || option == UInt8(ascii: "^")
+                    {
+                        return nil
+                    }
+                }
                 depth += 1
                 endRun()
             case UInt8(ascii: ")"):
@@ -107,6 +144,10 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
                 // The character before is optional or repeated from zero: it leaves the run.
                 if !run.isEmpty { run.removeLast() }
                 endRun()
+                // A repeat count's digits are not text.
+                if byte == UInt8(ascii: "{") {
+                    while index < bytes.count && bytes[index] != UInt8(ascii: "}") { index += 1 }
+                }
             case UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
                 endRun()
             case UInt8(ascii: "\\"):
@@ -119,12 +160,16 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
                     endRun()
                 }
                 index += 1
+                // `\p{Lu}`, `\x{263a}`, `\g{1}`: the braces belong to the escape.
+                if !isLiteral && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "{") {
+                    while index < bytes.count && bytes[index] != UInt8(ascii: "}") { index += 1 }
+                }
             default:
                 if depth == 0 { run.append(byte) } else { endRun() }
             }
             index += 1
         }
         endRun()
-        return best.count >= 3 ? best : nil
+        return runs
     }
 }
