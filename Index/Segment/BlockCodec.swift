@@ -6,6 +6,8 @@
 /// streams it needs: `stats p95(request_time)` decompresses two small streams, not every message.
 enum BlockCodec {
     static let columnsStream = 0
+    /// Version 3: every message of the block. Version 4: the map of message groups, whose streams follow
+    /// the field streams (see `MessageGroups`).
     static let messagesStream = 1
     /// Which fields each record holds, in its order: only a whole record needs it.
     static let layoutStream = 2
@@ -19,7 +21,7 @@ enum BlockCodec {
 
     /// The streams, and the block's field ranges (the same as `BlockFieldRange.ranges(of:)`, gathered
     /// while the fields are written rather than in a pass of their own).
-    static func encode(_ records: ArraySlice<LogRecord>) -> Encoded {
+    static func encode(_ records: ArraySlice<LogRecord>, messageGroupBytes: Int) -> Encoded {
         // Through a buffer pointer and field by field: iterating the slice copied every record (six
         // retains and releases each), the largest cost of the old block encoder in a profile.
         records.withUnsafeBufferPointer { records in
@@ -30,26 +32,37 @@ enum BlockCodec {
                 columns.writeSignedVarint(records[index].timestamp &- previous)
                 previous = records[index].timestamp
             }
-            for index in records.indices { columns.write(records[index].level?.rawValue ?? 0) }
-            writeDictionaryColumn(count: records.count, { records[$0].service }, into: &columns)
+            var levels: [Int] = []
+            levels.reserveCapacity(records.count)
+            for index in records.indices {
+                let level = records[index].level?.rawValue ?? 0
+                columns.write(level)
+                levels.append(Int(level))
+            }
+            let services = writeDictionaryColumn(count: records.count, { records[$0].service }, into: &columns)
             writeDictionaryColumn(count: records.count, { records[$0].host }, into: &columns)
             writeDictionaryColumn(count: records.count, { records[$0].source }, into: &columns)
 
-            var messages = ByteWriter(reservingCapacity: records.count * 100)
-            for index in records.indices { messages.writeVarint(records[index].message.utf8.count) }
-            for index in records.indices { messages.write(records[index].message.utf8) }
-
             var layout = ByteWriter(reservingCapacity: records.count * 10)
             let (fieldStreams, ranges) = writeFields(records, namesInto: &columns, layoutInto: &layout)
-            return Encoded(streams: [columns.bytes, messages.bytes, layout.bytes] + fieldStreams, ranges: ranges)
+
+            let groups = MessageGroups(
+                services: services.codes, serviceCount: services.dictionarySize, levels: levels,
+                messageBytes: records.indices.map { records[$0].message.utf8.count }, minimumBytes: messageGroupBytes)
+            columns.writeVarint(groups.groupCount)
+            let messageStreams = MessageGroups.streams(
+                groups.members(services: services.codes, levels: levels), message: { records[$0].message })
+            return Encoded(
+                streams: [columns.bytes, groups.encoded(), layout.bytes] + fieldStreams + messageStreams,
+                ranges: ranges)
         }
     }
 
     /// Repeated strings (service, host, source) as a block-local dictionary and one code per record.
-    @inline(__always)
+    @inline(__always) @discardableResult
     private static func writeDictionaryColumn(
         count: Int, _ valueAt: (Int) -> String, into writer: inout ByteWriter
-    ) {
+    ) -> (codes: [Int], dictionarySize: Int) {
         var codes: [String: Int] = [:]
         var dictionary: [String] = []
         var column: [Int] = []
@@ -74,6 +87,7 @@ enum BlockCodec {
         writer.writeVarint(dictionary.count)
         for value in dictionary { writer.writeString(value) }
         for code in column { writer.writeVarint(code) }
+        return (column, dictionary.count)
     }
 
     /// Writes the field names into the columns and each record's layout (field count, then the name codes
@@ -191,11 +205,13 @@ enum BlockCodec {
         var fieldEnds: [Int]
         /// Every record's field name codes, in record order and each record's field order.
         var fieldCodes: [Int]
+        /// How many message groups the block stores (version 4; 0 before).
+        var messageGroupCount: Int
     }
 
     /// The columns stream and the layout stream decoded together.
     static func decodeColumns(
-        _ stream: UnsafeRawBufferPointer, layout: UnsafeRawBufferPointer
+        _ stream: UnsafeRawBufferPointer, layout: UnsafeRawBufferPointer, version: UInt32
     ) throws(DecodeError) -> Columns {
         var reader = ByteReader(stream)
         let count = try reader.readLength()
@@ -208,6 +224,7 @@ enum BlockCodec {
         var names: [String] = []
         names.reserveCapacity(nameCount)
         for _ in 0..<nameCount { names.append(try reader.readString()) }
+        let groupCount = try reader.readMessageGroupCount(version: version, recordCount: count)
         guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
         let (patterns, recordPatterns) = try decodeLayout(layout, count: count, nameCount: nameCount)
         var fieldEnds: [Int] = []
@@ -220,7 +237,7 @@ enum BlockCodec {
         }
         return Columns(
             count: count, timestamps: timestamps, levels: levels, services: services, hosts: hosts, sources: sources,
-            names: names, fieldEnds: fieldEnds, fieldCodes: fieldCodes)
+            names: names, fieldEnds: fieldEnds, fieldCodes: fieldCodes, messageGroupCount: groupCount)
     }
 
     /// Per record of a block of `count`, whether it is among `rows` (all when nil).
@@ -244,10 +261,11 @@ enum BlockCodec {
     }
 
     /// The records at `rows` (ascending positions in the block; nil for all), in that order. `messages`
-    /// is the messages stream (nil leaves every message empty); `fieldStreams[c]` is the stream of name
-    /// code `c`, nil for a field not wanted. Every stream given is checked to its end.
+    /// holds each record's message bytes (those of the rows at least; nil leaves every message empty);
+    /// `fieldStreams[c]` is the stream of name code `c`, nil for a field not wanted. Every stream given is
+    /// checked to its end.
     static func records(
-        _ columns: Columns, rows: [Int]?, messages: UnsafeRawBufferPointer?, fieldStreams: [UnsafeRawBufferPointer?]
+        _ columns: Columns, rows: [Int]?, messages: [UnsafeRawBufferPointer]?, fieldStreams: [UnsafeRawBufferPointer?]
     ) throws(DecodeError) -> [LogRecord] {
         let count = columns.count
         guard fieldStreams.count == columns.names.count else {
@@ -256,13 +274,12 @@ enum BlockCodec {
         let wanted = try BlockCodec.wantedRows(rows, count: count)
         var texts: [String] = []
         if let messages {
-            let ranges = try messageRanges(messages, count: count)
+            guard messages.count == count else {
+                throw .malformed("\(messages.count) messages for \(count) records", at: 0)
+            }
             texts.reserveCapacity(count)
             for index in 0..<count {
-                texts.append(
-                    wanted[index]
-                        ? String(decoding: UnsafeRawBufferPointer(rebasing: messages[ranges[index]]), as: UTF8.self)
-                        : "")
+                texts.append(wanted[index] ? String(decoding: messages[index], as: UTF8.self) : "")
             }
         }
         var readers = fieldStreams.map { $0.map { ByteReader($0) } }
@@ -320,13 +337,15 @@ extension BlockCodec {
         /// Per wanted column field (`level`, `service`, `host`, `source`), its column.
         var columns: [String: DictionaryColumn]
         var names: [String]
+        /// How many message groups the block stores (version 4; 0 before).
+        var messageGroupCount = 0
     }
 
     /// Decodes only what `SliceColumns` holds, skipping the rest of the columns stream (times, unread
     /// columns) without storing it, and not reading the layout: the whole decode was a third of a `stats`
     /// over ten million records. Checks the stream to its end like `decodeColumns`.
     static func decodeSliceColumns(
-        _ stream: UnsafeRawBufferPointer, columns wantedColumns: [String]
+        _ stream: UnsafeRawBufferPointer, columns wantedColumns: [String], version: UInt32
     ) throws(DecodeError) -> SliceColumns {
         var reader = ByteReader(stream)
         let count = try reader.readLength()
@@ -351,6 +370,7 @@ extension BlockCodec {
         let nameCount = try reader.readLength()
         slice.names.reserveCapacity(nameCount)
         for _ in 0..<nameCount { slice.names.append(try reader.readString()) }
+        slice.messageGroupCount = try reader.readMessageGroupCount(version: version, recordCount: count)
         guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
         return slice
     }
@@ -398,6 +418,14 @@ extension ByteReader {
         levels.reserveCapacity(count)
         for _ in 0..<count { levels.append(try readLevel()) }
         return levels
+    }
+
+    /// A version 4 block's number of message groups (at most one per record; 0 before version 4).
+    mutating func readMessageGroupCount(version: UInt32, recordCount: Int) throws(DecodeError) -> Int {
+        guard version >= 4 else { return 0 }
+        let groups = try readIndex(below: recordCount + 1, what: "message group count")
+        guard groups > 0 || recordCount == 0 else { throw .malformed("no message group for the records", at: offset) }
+        return groups
     }
 
     /// `count` message lengths, then the messages one after the other: where each lies.

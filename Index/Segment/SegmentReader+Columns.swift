@@ -28,9 +28,10 @@ extension SegmentReader {
         }
         var streams = BlockLoader(segment: self, block: index)
         let columns = try streams.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
-            try BlockCodec.decodeSliceColumns(stream, columns: wantedColumns)
+            try BlockCodec.decodeSliceColumns(stream, columns: wantedColumns, version: version)
         }
-        try streams.checkStreamCount(BlockCodec.firstFieldStream + columns.names.count)
+        try streams.checkStreamCount(
+            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount, names: columns.names.count)
         if let rows, let bad = rows.first(where: { $0 < 0 || $0 >= columns.count }) {
             throw .corruption(
                 file: path, offset: blocks[index].offset,

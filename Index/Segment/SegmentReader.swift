@@ -543,11 +543,19 @@ public final class SegmentReader: Sendable {
         let layout = try loader.stream(BlockCodec.layoutStream)
         let columns = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
             try withExtendedLifetime(layout) { () throws(DecodeError) in
-                try BlockCodec.decodeColumns(stream, layout: layout.bytes)
+                try BlockCodec.decodeColumns(stream, layout: layout.bytes, version: version)
             }
         }
-        try loader.checkStreamCount(BlockCodec.firstFieldStream + columns.names.count)
-        let messageStream = messages ? try loader.stream(BlockCodec.messagesStream) : nil
+        try loader.checkStreamCount(
+            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount,
+            names: columns.names.count)
+        let loaded =
+            messages
+            ? try loadMessages(
+                &loader, rows: rows, services: columns.services.codes,
+                serviceCount: columns.services.dictionary.count, levels: columns.levels.map { Int($0?.rawValue ?? 0) },
+                nameCount: columns.names.count,
+                groupCount: columns.messageGroupCount) : nil
         var fieldStreams: [StreamBuffer?] = []
         fieldStreams.reserveCapacity(columns.names.count)
         for (code, name) in columns.names.enumerated() {
@@ -555,31 +563,86 @@ public final class SegmentReader: Sendable {
                 fields?.contains(name) ?? true ? try loader.stream(BlockCodec.firstFieldStream + code) : nil)
         }
         return try loader.decoding { () throws(DecodeError) in
-            // The buffers stay alive in `fieldStreams` and `messageStream` for the whole call.
-            try withExtendedLifetime((messageStream, fieldStreams)) { () throws(DecodeError) in
+            // The buffers stay alive in `fieldStreams` and `loaded` for the whole call.
+            try withExtendedLifetime((loaded?.buffers, fieldStreams)) { () throws(DecodeError) in
                 try BlockCodec.records(
-                    columns, rows: rows, messages: messageStream?.bytes, fieldStreams: fieldStreams.map { $0?.bytes })
+                    columns, rows: rows, messages: loaded?.messages, fieldStreams: fieldStreams.map { $0?.bytes })
             }
         }
     }
 
-    /// Calls `body` with the bytes holding the block's messages and the byte range of each record's message
-    /// in them: a version 3 block's messages stream, or an older block's whole payload.
+    /// Calls `body` with each record's message bytes (those of `rows` at least, ascending positions; all
+    /// when nil; the others may be empty): in a version 4 block only the message groups that hold the
+    /// rows are decompressed.
     public func withMessageBytes<T>(
-        _ index: Int, _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> T
+        _ index: Int, rows: [Int]?, _ body: ([UnsafeRawBufferPointer]) -> T
     ) throws(StorageError) -> T {
         let block = blocks[index]
-        let stream = version >= 3 ? BlockCodec.messagesStream : BlockCodec.columnsStream
-        return try withStream(stream, of: index) { (payload) throws(DecodeError) -> T in
-            let ranges =
-                version >= 3
-                ? try BlockCodec.messageRanges(payload, count: block.recordCount)
-                : try LegacyBlockCodec.messageRanges(payload)
-            guard ranges.count == block.recordCount else {
-                throw DecodeError.malformed("block record count mismatch", at: 0)
+        guard version >= 3 else {
+            return try withStream(BlockCodec.columnsStream, of: index) { (payload) throws(DecodeError) -> T in
+                let ranges = try LegacyBlockCodec.messageRanges(payload)
+                guard ranges.count == block.recordCount else {
+                    throw DecodeError.malformed("block record count mismatch", at: 0)
+                }
+                return body(ranges.map { UnsafeRawBufferPointer(rebasing: payload[$0]) })
             }
-            return body(payload, ranges)
         }
+        var loader = BlockLoader(segment: self, block: index)
+        let columns = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
+            try BlockCodec.decodeSliceColumns(stream, columns: ["level", "service"], version: version)
+        }
+        try loader.checkStreamCount(
+            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount, names: columns.names.count)
+        guard columns.count == block.recordCount else {
+            throw .corruption(
+                file: path, offset: block.offset,
+                reason: "block \(index) holds \(columns.count) records, directory says \(block.recordCount)")
+        }
+        let loaded = try loadMessages(
+            &loader, rows: rows, services: columns.columns["service"]!.codes,
+            serviceCount: columns.columns["service"]!.dictionary.count, levels: columns.columns["level"]!.codes,
+            nameCount: columns.names.count,
+            groupCount: columns.messageGroupCount)
+        return withExtendedLifetime(loaded.buffers) { body(loaded.messages) }
+    }
+
+    /// The message bytes of a version 3 or 4 block's records (of `rows` at least), and the decompressed
+    /// streams that hold them (alive as long as the bytes are used).
+    private func loadMessages(
+        _ loader: inout BlockLoader, rows: [Int]?, services: [Int], serviceCount: Int, levels: [Int], nameCount: Int,
+        groupCount: Int
+    ) throws(StorageError) -> (buffers: [StreamBuffer], messages: [UnsafeRawBufferPointer]) {
+        let count = services.count
+        var messages = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: count)
+        guard version >= 4 else {
+            let stream = try loader.stream(BlockCodec.messagesStream)
+            let ranges = try loader.decoding { () throws(DecodeError) in
+                try BlockCodec.messageRanges(stream.bytes, count: count)
+            }
+            for record in 0..<count {
+                messages[record] = UnsafeRawBufferPointer(rebasing: stream.bytes[ranges[record]])
+            }
+            return ([stream], messages)
+        }
+        let map = try loader.decoding(BlockCodec.messagesStream) { (stream) throws(DecodeError) in
+            try MessageGroups(parsing: stream, serviceCount: serviceCount, groupCount: groupCount)
+        }
+        let members = map.members(services: services, levels: levels)
+        var wanted = [Bool](repeating: rows == nil, count: groupCount)
+        let groups = rows == nil ? [] : map.groups(services: services, levels: levels)
+        for row in rows ?? [] where row >= 0 && row < count { wanted[groups[row]] = true }
+        var buffers: [StreamBuffer] = []
+        for group in 0..<groupCount where wanted[group] {
+            let stream = try loader.stream(BlockCodec.firstFieldStream + nameCount + group)
+            let ranges = try loader.decoding { () throws(DecodeError) in
+                try BlockCodec.messageRanges(stream.bytes, count: members[group].count)
+            }
+            for (position, record) in members[group].enumerated() {
+                messages[record] = UnsafeRawBufferPointer(rebasing: stream.bytes[ranges[position]])
+            }
+            buffers.append(stream)
+        }
+        return (buffers, messages)
     }
 
     /// Calls `body` with one decompressed, verified stream of a block (a version 1 or 2 block's whole
@@ -649,13 +712,11 @@ public final class SegmentReader: Sendable {
 
         /// Checks the block has `count` streams, when its table was read (streams from the cache were
         /// checked when they were read).
-        func checkStreamCount(_ count: Int) throws(StorageError) {
+        func checkStreamCount(_ count: Int, names: Int) throws(StorageError) {
             guard let table, table.entries.count != count else { return }
             throw .corruption(
                 file: segment.path, offset: segment.blocks[block].offset,
-                reason:
-                    "block \(block) has \(table.entries.count) streams for \(count - BlockCodec.firstFieldStream) field names"
-            )
+                reason: "block \(block) has \(table.entries.count) streams, not \(count) (for \(names) field names)")
         }
 
         /// `body` with a decode error reported as corruption of this block.

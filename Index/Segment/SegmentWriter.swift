@@ -10,11 +10,18 @@ public struct SegmentWriter {
         public var recordsPerBlock: Int
         public var codec: CompressionCodec
         public var zstdLevel: Int32
+        /// The message bytes a (service, level) pair needs in a block for a message group of its own
+        /// (docs/segment-format.md, "Message groups"); tests lower it to split small blocks.
+        public var messageGroupBytes: Int
 
-        public init(recordsPerBlock: Int = 2048, codec: CompressionCodec = .zstd, zstdLevel: Int32 = 3) {
+        public init(
+            recordsPerBlock: Int = 2048, codec: CompressionCodec = .zstd, zstdLevel: Int32 = 3,
+            messageGroupBytes: Int = MessageGroups.minimumGroupBytes
+        ) {
             self.recordsPerBlock = recordsPerBlock
             self.codec = codec
             self.zstdLevel = zstdLevel
+            self.messageGroupBytes = messageGroupBytes
         }
     }
 
@@ -83,7 +90,7 @@ final class SegmentBuilder {
     func add(_ block: ArraySlice<LogRecord>) throws(StorageError) {
         precondition(!block.isEmpty && block.count <= options.recordsPerBlock && lastBlockWasFull)
         lastBlockWasFull = block.count == options.recordsPerBlock
-        let encoded = BlockCodec.encode(block)
+        let encoded = BlockCodec.encode(block, messageGroupBytes: options.messageGroupBytes)
         fieldRanges.append(encoded.ranges)
         let (stored, tableChecksum, payloadLength) = BlockStreamTable.store(
             encoded.streams, codec: options.codec, compressor: compressor)

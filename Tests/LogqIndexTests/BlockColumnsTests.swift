@@ -67,7 +67,7 @@ import Testing
             try BlockStreamTable(parsing: $0, payloadLength: block.payloadLength)
         }
         let columns = try stored.withUnsafeBytes { try table.stream(0, of: $0) }
-        let names = try BlockCodec.decodeSliceColumns(columns.bytes, columns: []).names
+        let names = try BlockCodec.decodeSliceColumns(columns.bytes, columns: [], version: SegmentFormat.version).names
         let traceIdStream = table.entries[BlockCodec.firstFieldStream + names.firstIndex(of: "traceId")!]
         bytes[block.offset + traceIdStream.range.lowerBound + 1] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: path))

@@ -11,7 +11,7 @@ import Testing
         let records = factory.records(count: 3000)
         let store = try LogStore(
             directory: directory,
-            options: .init(mergeFanIn: 4, segment: .init(recordsPerBlock: 64)),
+            options: .init(mergeFanIn: 4, segment: .init(recordsPerBlock: 64, messageGroupBytes: 128)),
             logger: Logger(label: "test"))
         defer { store.close() }
 

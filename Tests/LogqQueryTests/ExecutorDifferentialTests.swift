@@ -46,7 +46,7 @@ import Testing
         let directory = "/tmp/logq-tests-\(getpid())-differential-\(seed)-\(UInt32.random(in: 0...UInt32.max))"
         let store = try LogStore(
             directory: directory,
-            options: .init(segment: .init(recordsPerBlock: 64)),
+            options: .init(segment: .init(recordsPerBlock: 64, messageGroupBytes: 128)),
             logger: Logger(label: "test"))
         defer { store.close() }
         let records = randomRecords(seed: seed, count: 3000)

@@ -7,7 +7,8 @@ import LogqIndex
 func segmentedStore(_ records: [LogRecord], flushedAt boundaries: [Int], name: String) async throws -> LogStore {
     let directory = "/tmp/logq-tests-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))"
     let store = try LogStore(
-        directory: directory, options: .init(mergeFanIn: 100, segment: .init(recordsPerBlock: 64)),
+        directory: directory,
+        options: .init(mergeFanIn: 100, segment: .init(recordsPerBlock: 64, messageGroupBytes: 128)),
         logger: Logger(label: "test"))
     var start = 0
     for boundary in boundaries {

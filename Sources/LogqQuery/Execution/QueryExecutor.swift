@@ -308,11 +308,9 @@ extension QueryExecutor {
             let run = runs[index]
             let first = segment.blocks[run.block].firstOrdinal
             do {
-                let found = try segment.withMessageBytes(run.block) { payload, ranges in
-                    run.ordinals.reduce(0) { total, ordinal in
-                        let message = UnsafeRawBufferPointer(rebasing: payload[ranges[Int(ordinal) - first]])
-                        return total + (matchers.allSatisfy { $0(message) } ? 1 : 0)
-                    }
+                let rows = run.ordinals.map { Int($0) - first }
+                let found = try segment.withMessageBytes(run.block, rows: rows) { messages in
+                    rows.reduce(0) { total, row in total + (matchers.allSatisfy { $0(messages[row]) } ? 1 : 0) }
                 }
                 counts.withLock { $0[index] = found }
             } catch let error as StorageError {
