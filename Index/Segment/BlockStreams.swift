@@ -58,7 +58,13 @@ struct BlockStreamTable {
     /// Parses the table at the start of `stored` and checks that the streams fill the block exactly and
     /// add up to `payloadLength`. The table's checksum is the caller's to check (it is in the directory).
     init(parsing stored: UnsafeRawBufferPointer, payloadLength: Int) throws(DecodeError) {
-        var reader = ByteReader(stored)
+        try self.init(parsing: stored, storedLength: stored.count, payloadLength: payloadLength)
+    }
+
+    /// The same from the first bytes of a block of `storedLength` bytes (a reader that needs two streams of
+    /// thirty reads the table, then those two): `.truncated` when the table runs past `prefix`.
+    init(parsing prefix: UnsafeRawBufferPointer, storedLength: Int, payloadLength: Int) throws(DecodeError) {
+        var reader = ByteReader(prefix)
         let count = try reader.readLength()
         guard count >= BlockCodec.firstFieldStream else { throw .malformed("a block has \(count) streams", at: 0) }
         var entries: [(codec: CompressionCodec, storedLength: Int, payloadLength: Int, checksum: UInt32)] = []
@@ -79,7 +85,7 @@ struct BlockStreamTable {
         self.entries = []
         self.entries.reserveCapacity(count)
         for entry in entries {
-            guard entry.storedLength <= stored.count - start else {
+            guard entry.storedLength <= storedLength - start else {
                 throw .malformed("a stream runs past its block", at: start)
             }
             self.entries.append(
@@ -89,7 +95,7 @@ struct BlockStreamTable {
             start += entry.storedLength
             total += entry.payloadLength
         }
-        guard start == stored.count else { throw .malformed("bytes left after the last stream", at: start) }
+        guard start == storedLength else { throw .malformed("bytes left after the last stream", at: start) }
         guard total == payloadLength else {
             throw .malformed("streams decompress to \(total) bytes, the directory says \(payloadLength)", at: 0)
         }
@@ -100,8 +106,16 @@ struct BlockStreamTable {
         guard index < entries.count else {
             throw .malformed("stream \(index) asked of a block of \(entries.count)", at: 0)
         }
+        return try stream(index, storedBytes: UnsafeRawBufferPointer(rebasing: stored[entries[index].range]))
+    }
+
+    /// Stream `index` from its own stored bytes (`entries[index].range` of the block), checked against its
+    /// checksum and decompressed.
+    func stream(_ index: Int, storedBytes bytes: UnsafeRawBufferPointer) throws(DecodeError) -> StreamBuffer {
         let entry = entries[index]
-        let bytes = UnsafeRawBufferPointer(rebasing: stored[entry.range])
+        guard bytes.count == entry.range.count else {
+            throw .malformed("stream \(index) holds \(bytes.count) bytes, not \(entry.range.count)", at: 0)
+        }
         guard CRC32C.checksum(bytes) == entry.checksum else {
             throw .malformed("stream \(index) checksum mismatch", at: entry.range.lowerBound)
         }

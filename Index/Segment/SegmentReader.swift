@@ -657,13 +657,19 @@ public final class SegmentReader: Sendable {
         }
     }
 
-    /// Loads a block's streams from the block cache, or reads the stored block once (for all the streams
-    /// asked of it), checks it and decompresses what is asked.
+    /// Loads a block's streams from the block cache, or reads them from the file: a small block whole, a
+    /// larger one's table and then only the streams asked (a regex over one service's messages needs two
+    /// streams of thirty). Checks what it reads and decompresses what is asked.
     struct BlockLoader {
         let segment: SegmentReader
         let block: Int
+        /// The whole stored block, when it was read whole.
         private var stored: [UInt8]?
         private var table: BlockStreamTable?
+        /// A stored block up to this size is read in one go; beyond it, the table and each stream apart.
+        static let wholeReadBytes = 16384
+        /// The bytes read first for a table (3 + names + groups entries of ~12 bytes fit in most blocks).
+        static let tablePrefixBytes = 2048
 
         init(segment: SegmentReader, block: Int) {
             self.segment = segment
@@ -675,39 +681,82 @@ public final class SegmentReader: Sendable {
                 return cached
             }
             let info = segment.blocks[block]
-            if stored == nil {
-                stored = try segment.file.read(at: info.offset, count: info.storedLength)
-            }
-            var parsedTable = table
-            // `withUnsafeBytes` rethrows untyped errors: the decode error travels back as a Result.
-            let result = stored!.withUnsafeBytes { (stored) -> Result<StreamBuffer, DecodeError> in
-                do throws(DecodeError) {
-                    guard segment.version >= 3 else {
-                        guard CRC32C.checksum(stored) == info.checksum else {
-                            throw .malformed("checksum mismatch", at: 0)
-                        }
+            let buffer: StreamBuffer
+            if segment.version >= 3 {
+                if table == nil { try loadTable() }
+                let table = self.table!
+                guard stream < table.entries.count else {
+                    throw .corruption(
+                        file: segment.path, offset: info.offset,
+                        reason: "block \(block): stream \(stream) asked of a block of \(table.entries.count)")
+                }
+                let range = table.entries[stream].range
+                // The stream's own bytes, unless the whole block is at hand.
+                let own =
+                    stored == nil ? try segment.file.read(at: info.offset + range.lowerBound, count: range.count) : nil
+                // `withUnsafeBytes` rethrows untyped errors: the decode error travels back as a Result.
+                let result = (own ?? stored!).withUnsafeBytes { (bytes) -> Result<StreamBuffer, DecodeError> in
+                    let streamBytes = own == nil ? UnsafeRawBufferPointer(rebasing: bytes[range]) : bytes
+                    do throws(DecodeError) {
+                        return .success(try table.stream(stream, storedBytes: streamBytes))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                buffer = try decoding { () throws(DecodeError) in try result.get() }
+            } else {
+                let whole = try segment.file.read(at: info.offset, count: info.storedLength)
+                let result = whole.withUnsafeBytes { (stored) -> Result<StreamBuffer, DecodeError> in
+                    guard CRC32C.checksum(stored) == info.checksum else {
+                        return .failure(.malformed("checksum mismatch", at: 0))
+                    }
+                    do throws(DecodeError) {
                         return .success(
                             try StreamBuffer.decompressing(stored, codec: info.codec, expectedSize: info.payloadLength))
+                    } catch {
+                        return .failure(error)
                     }
-                    if parsedTable == nil {
-                        // The directory's checksum covers the table; a table that does not parse is damaged
-                        // too (the directory it is checked against has its own checksum).
-                        let parsed = try? BlockStreamTable(parsing: stored, payloadLength: info.payloadLength)
-                        guard let parsed,
-                            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: stored[..<parsed.tableLength]))
-                                == info.checksum
-                        else { throw .malformed("checksum mismatch", at: 0) }
-                        parsedTable = parsed
-                    }
-                    return .success(try parsedTable!.stream(stream, of: stored))
-                } catch {
-                    return .failure(error)
                 }
+                buffer = try decoding { () throws(DecodeError) in try result.get() }
             }
-            table = parsedTable
-            let buffer = try decoding { () throws(DecodeError) in try result.get() }
             BlockCache.shared.insert(buffer, reader: segment.cacheID, block: block, stream: stream)
             return buffer
+        }
+
+        /// Reads and checks the block's table: from the whole block when it is small, else from its first
+        /// bytes (all of it when the table runs past them).
+        private mutating func loadTable() throws(StorageError) {
+            let info = segment.blocks[block]
+            var prefixLength =
+                info.storedLength <= Self.wholeReadBytes
+                ? info.storedLength : min(info.storedLength, Self.tablePrefixBytes)
+            var prefix = try segment.file.read(at: info.offset, count: prefixLength)
+            func parse(_ bytes: [UInt8]) -> BlockStreamTable? {
+                bytes.withUnsafeBytes {
+                    try? BlockStreamTable(
+                        parsing: $0, storedLength: info.storedLength, payloadLength: info.payloadLength)
+                }
+            }
+            var parsed = parse(prefix)
+            if parsed == nil && prefixLength < info.storedLength {
+                prefixLength = info.storedLength
+                prefix = try segment.file.read(at: info.offset, count: prefixLength)
+                parsed = parse(prefix)
+            }
+            if prefixLength == info.storedLength { stored = prefix }
+            // The directory's checksum covers the table; a table that does not parse is damaged too (the
+            // directory it is checked against has its own checksum).
+            let valid =
+                parsed.map { table in
+                    prefix.withUnsafeBytes {
+                        CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<table.tableLength])) == info.checksum
+                    }
+                } ?? false
+            guard valid else {
+                throw .corruption(
+                    file: segment.path, offset: info.offset, reason: "block \(block): checksum mismatch")
+            }
+            table = parsed
         }
 
         /// Checks the block has `count` streams, when its table was read (streams from the cache were

@@ -156,6 +156,9 @@ struct Bench: AsyncParsableCommand {
         }
         store?.print()
         if ingestOnly { return }
+        let settling = server.waitUntilIdle()
+        Swift.print(
+            "waited \(String(format: "%.0f", settling)) s for logqd's background merges to finish before the queries")
 
         let queries: [(query: String, rg: [String])] = [
             ("level:error service:order", ["-c", #""level":"ERROR","service":"order""#]),

@@ -60,6 +60,21 @@ struct BenchServer {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Waits until logqd has used less than 0.1 CPU-seconds over a second (its background merges are
+    /// done), at most `limit` seconds; returns the seconds waited. Query figures are for a settled store:
+    /// a merge running beside a query takes one of the two cores.
+    func waitUntilIdle(limit: Double = 300) -> Double {
+        let started = Date()
+        var previous = cpuSeconds() ?? 0
+        while Date().timeIntervalSince(started) < limit {
+            Thread.sleep(forTimeInterval: 1)
+            let now = cpuSeconds() ?? 0
+            if now - previous < 0.1 { break }
+            previous = now
+        }
+        return Date().timeIntervalSince(started)
+    }
+
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
