@@ -49,6 +49,52 @@ struct ByteReader {
         }
     }
 
+    /// Steps over `count` varints without decoding them (a column the reader does not want): only their
+    /// last bytes are counted.
+    mutating func skipVarints(_ count: Int) throws(DecodeError) {
+        var left = count
+        var position = offset
+        // Eight bytes at a time while at least eight varints are left (none of them can end past the
+        // word's last varint then): a varint's last byte is the one with its high bit clear.
+        while left >= 8 && position + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            left -= (~word & 0x8080_8080_8080_8080).nonzeroBitCount
+            position += 8
+        }
+        while left > 0 {
+            guard position < bytes.count else { throw DecodeError.truncated(at: position) }
+            if bytes[position] < 0x80 { left -= 1 }
+            position += 1
+        }
+        offset = position
+    }
+
+    /// `count` varints each below `limit`, as Ints: one-byte values (dictionary codes, mostly) without
+    /// the general varint loop.
+    mutating func readCodes(count: Int, below limit: Int, what: String) throws(DecodeError) -> [Int] {
+        var codes = [Int](repeating: 0, count: count)
+        var position = offset
+        var index = 0
+        // One-byte codes below `limit` straight from the bytes; anything else through `readIndex`.
+        while index < count {
+            if position < bytes.count {
+                let byte = bytes.load(fromByteOffset: position, as: UInt8.self)
+                if byte < 0x80 && Int(byte) < limit {
+                    codes[index] = Int(byte)
+                    index += 1
+                    position += 1
+                    continue
+                }
+            }
+            offset = position
+            codes[index] = try readIndex(below: limit, what: what)
+            position = offset
+            index += 1
+        }
+        offset = position
+        return codes
+    }
+
     /// A varint that is used as a count or length: bounded by what is left, so a corrupt
     /// value cannot ask for a huge allocation.
     mutating func readLength() throws(DecodeError) -> Int {

@@ -349,22 +349,22 @@ extension BlockCodec {
     ) throws(DecodeError) -> SliceColumns {
         var reader = ByteReader(stream)
         let count = try reader.readLength()
-        for _ in 0..<count { _ = try reader.readVarint() }
+        try reader.skipVarints(count)
         var slice = SliceColumns(count: count, columns: [:], names: [])
+        // Levels are one byte each, 0 (none) to 6: read as codes into `levelNames`.
+        let levels = try reader.readCodes(count: count, below: levelNames.count, what: "level")
         if wantedColumns.contains("level") {
-            let levels = try reader.readLevels(count: count)
-            slice.columns["level"] = DictionaryColumn(
-                dictionary: levelNames, codes: levels.map { Int($0?.rawValue ?? 0) })
-        } else {
-            for _ in 0..<count { _ = try reader.readLevel() }
+            slice.columns["level"] = DictionaryColumn(dictionary: levelNames, codes: levels)
         }
         for name in ["service", "host", "source"] {
             if wantedColumns.contains(name) {
                 slice.columns[name] = try reader.readDictionaryCodes(count: count)
             } else {
+                // Skipped, not checked code by code: the stream's checksum covers them, and a whole read
+                // (`decodeColumns`, fsck) still checks every code.
                 let dictionarySize = try reader.readLength()
                 for _ in 0..<dictionarySize { try reader.skip(try reader.readLength()) }
-                for _ in 0..<count { _ = try reader.readIndex(below: dictionarySize, what: "dictionary code") }
+                try reader.skipVarints(count)
             }
         }
         let nameCount = try reader.readLength()
@@ -373,6 +373,43 @@ extension BlockCodec {
         slice.messageGroupCount = try reader.readMessageGroupCount(version: version, recordCount: count)
         guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
         return slice
+    }
+
+    /// What a reader of some records' messages needs from a version 4 block's columns stream: each
+    /// record's service code and level number, and the numbers of services, field names and message
+    /// groups. Makes no String (dictionaries and names are stepped over) and checks the stream to its end.
+    struct MessageKeys {
+        var services: [Int]
+        var serviceCount: Int
+        var levels: [Int]
+        var nameCount: Int
+        var groupCount: Int
+    }
+
+    static func decodeMessageKeys(_ stream: UnsafeRawBufferPointer, version: UInt32) throws(DecodeError) -> MessageKeys
+    {
+        var reader = ByteReader(stream)
+        let count = try reader.readLength()
+        try reader.skipVarints(count)
+        let levels = try reader.readCodes(count: count, below: levelNames.count, what: "level")
+        func skipDictionary() throws(DecodeError) -> Int {
+            let size = try reader.readLength()
+            for _ in 0..<size { try reader.skip(try reader.readLength()) }
+            return size
+        }
+        let serviceCount = try skipDictionary()
+        let services = try reader.readCodes(count: count, below: serviceCount, what: "dictionary code")
+        for _ in 0..<2 {
+            _ = try skipDictionary()
+            try reader.skipVarints(count)
+        }
+        let nameCount = try reader.readLength()
+        for _ in 0..<nameCount { try reader.skip(try reader.readLength()) }
+        let groupCount = try reader.readMessageGroupCount(version: version, recordCount: count)
+        guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
+        return MessageKeys(
+            services: services, serviceCount: serviceCount, levels: levels, nameCount: nameCount, groupCount: groupCount
+        )
     }
 
     /// The level column's dictionary: each level's name at its stored number, "" at 0 (none).
@@ -449,9 +486,7 @@ extension ByteReader {
         var dictionary: [String] = []
         dictionary.reserveCapacity(dictionarySize)
         for _ in 0..<dictionarySize { dictionary.append(try readString()) }
-        var codes: [Int] = []
-        codes.reserveCapacity(count)
-        for _ in 0..<count { codes.append(try readIndex(below: dictionary.count, what: "dictionary code")) }
+        let codes = try readCodes(count: count, below: dictionary.count, what: "dictionary code")
         return DictionaryColumn(dictionary: dictionary, codes: codes)
     }
 

@@ -588,21 +588,19 @@ public final class SegmentReader: Sendable {
             }
         }
         var loader = BlockLoader(segment: self, block: index)
-        let columns = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
-            try BlockCodec.decodeSliceColumns(stream, columns: ["level", "service"], version: version)
+        let keys = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
+            try BlockCodec.decodeMessageKeys(stream, version: version)
         }
         try loader.checkStreamCount(
-            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount, names: columns.names.count)
-        guard columns.count == block.recordCount else {
+            BlockCodec.firstFieldStream + keys.nameCount + keys.groupCount, names: keys.nameCount)
+        guard keys.services.count == block.recordCount else {
             throw .corruption(
                 file: path, offset: block.offset,
-                reason: "block \(index) holds \(columns.count) records, directory says \(block.recordCount)")
+                reason: "block \(index) holds \(keys.services.count) records, directory says \(block.recordCount)")
         }
         let loaded = try loadMessages(
-            &loader, rows: rows, services: columns.columns["service"]!.codes,
-            serviceCount: columns.columns["service"]!.dictionary.count, levels: columns.columns["level"]!.codes,
-            nameCount: columns.names.count,
-            groupCount: columns.messageGroupCount)
+            &loader, rows: rows, services: keys.services, serviceCount: keys.serviceCount, levels: keys.levels,
+            nameCount: keys.nameCount, groupCount: keys.groupCount)
         return withExtendedLifetime(loaded.buffers) { body(loaded.messages) }
     }
 
@@ -627,20 +625,23 @@ public final class SegmentReader: Sendable {
         let map = try loader.decoding(BlockCodec.messagesStream) { (stream) throws(DecodeError) in
             try MessageGroups(parsing: stream, serviceCount: serviceCount, groupCount: groupCount)
         }
-        let members = map.members(services: services, levels: levels)
+        let (groups, positions, sizes) = map.positions(services: services, levels: levels)
         var wanted = [Bool](repeating: rows == nil, count: groupCount)
-        let groups = rows == nil ? [] : map.groups(services: services, levels: levels)
         for row in rows ?? [] where row >= 0 && row < count { wanted[groups[row]] = true }
         var buffers: [StreamBuffer] = []
+        var ranges = [[Range<Int>]](repeating: [], count: groupCount)
+        var bases = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: groupCount)
         for group in 0..<groupCount where wanted[group] {
             let stream = try loader.stream(BlockCodec.firstFieldStream + nameCount + group)
-            let ranges = try loader.decoding { () throws(DecodeError) in
-                try BlockCodec.messageRanges(stream.bytes, count: members[group].count)
+            ranges[group] = try loader.decoding { () throws(DecodeError) in
+                try BlockCodec.messageRanges(stream.bytes, count: sizes[group])
             }
-            for (position, record) in members[group].enumerated() {
-                messages[record] = UnsafeRawBufferPointer(rebasing: stream.bytes[ranges[position]])
-            }
+            bases[group] = stream.bytes
             buffers.append(stream)
+        }
+        for record in 0..<count where wanted[groups[record]] {
+            let group = groups[record]
+            messages[record] = UnsafeRawBufferPointer(rebasing: bases[group][ranges[group][positions[record]]])
         }
         return (buffers, messages)
     }

@@ -20,7 +20,7 @@ struct SearchAPI {
         router.get("/api/v1/tail") { request, _ in try tail(request) }
         router.get("/api/v1/stats") { request, _ in
             // With a query: its pipeline's table (`… | stats …`); without: the server's own figures.
-            if request.uri.queryParameters.get("q") != nil { return try pipelineTable(request) }
+            if request.uri.formParameter("q") != nil { return try pipelineTable(request) }
             let statistics = store.statistics()
             var object =
                 try JSONSerialization.jsonObject(with: JSONEncoder().encode(statistics)) as? [String: Any] ?? [:]
@@ -41,7 +41,7 @@ struct SearchAPI {
     }
 
     private func parseQuery(_ request: Request) throws -> Query {
-        guard let text = request.uri.queryParameters.get("q") else {
+        guard let text = request.uri.formParameter("q") else {
             throw APIError(status: .badRequest, message: "missing the q parameter: /api/v1/search?q=QUERY")
         }
         do {

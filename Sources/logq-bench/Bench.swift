@@ -198,6 +198,11 @@ struct Bench: AsyncParsableCommand {
                     + pad(String(format: "%.1fx", ratio), 9) + "\(matches) (rg \(rgMatches))")
         }
         try await measurePipelines(server: server, corpus: corpus.bytes, rawPath: rawPath)
+        if let follow = try FollowFigures.measure(bin: bin, server: server) {
+            Swift.print(
+                "live tail: logq -f shows a new line \(format(follow)) ms after it is sent (median of 5; target ≤ 1000)"
+            )
+        }
 
         // Syslog over TCP (RFC 5424, octet-counted, as rsyslog forwards), parsing included, after the
         // queries so that their counts stay those of the JSON corpus.

@@ -110,9 +110,9 @@ import Glibc
         try eventually(30, "the first instance still serving") { try count("first", server) == 1 }
     }
 
-    /// `load | count by (batch)` in one query.
+    /// `load | count by (batch)` in one query (spaces sent as `+`, as HTML forms and `curl --data-urlencode` send them).
     static func recordsPerBatch(_ server: ServerProcess) throws -> [String: Int] {
-        let answer = try httpGet(server.baseURL + "/api/v1/stats?q=load%20%7C%20count%20by%20(batch)")
+        let answer = try httpGet(server.baseURL + "/api/v1/stats?q=load+%7C+count+by+(batch)")
         guard answer.status == 200,
             let object = try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
             let rows = object["rows"] as? [[Any]]

@@ -95,9 +95,11 @@ public struct QueryExecutor: Sendable {
             } else if let split = query.root.indexedAndMessageParts {
                 // `service:order "lock wait"`: the index decides the first part exactly, the message
                 // bytes the rest, without decoding a record.
-                let (decided, exactly) = try self.candidates(for: Query(root: split.indexed), in: segment)
+                let (_, exactly) = try self.candidates(for: Query(root: split.indexed), in: segment)
                 if exactly {
-                    total += try countMessageMatches(split.message, decided, in: segment)
+                    // The whole query's candidates lie inside the exact part's, narrowed further by the
+                    // message part's words (a regex's too): only the message checks are left.
+                    total += try countMessageMatches(split.message, candidates, in: segment)
                 } else {
                     var reader = BlockCursor(segment: segment)
                     for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
@@ -119,8 +121,13 @@ public struct QueryExecutor: Sendable {
         return (plan.ordinals ?? Array(0..<UInt32(segment.recordCount)), plan.exact)
     }
 
+    /// The candidates of the query's filter, nil ordinals meaning every record of the segment.
+    func candidatePlan(for query: Query, in segment: SegmentReader) throws(StorageError) -> Candidates {
+        try candidates(for: query.root, in: segment)
+    }
+
     /// Candidates of one node: nil ordinals mean every record of the segment.
-    private struct Candidates {
+    struct Candidates {
         var ordinals: [UInt32]?
         var exact: Bool
     }

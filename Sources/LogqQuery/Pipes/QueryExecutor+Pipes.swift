@@ -136,12 +136,29 @@ extension QueryExecutor {
         struct Work {
             var segment: SegmentReader
             var block: Int
-            var rows: [Int]
+            /// Positions in the block; nil for all of its records.
+            var rows: [Int]?
             var exact: Bool
+            /// Word, phrase or regex checks that alone decide the inexact candidates, on message bytes in
+            /// place: the rows that pass are then exact.
+            var messageChecks: [Filter]?
         }
         var work: [Work] = []
         for segment in snapshot.segments {
-            var (ordinals, exact) = try candidates(for: query, in: segment)
+            let plan = try candidatePlan(for: query, in: segment)
+            let messageChecks = plan.exact ? nil : try messageChecks(for: query, in: segment)
+            if plan.exact && plan.ordinals == nil && prototype.countedColumn == nil {
+                // Every record: each block whole, without listing ten million ordinals first.
+                for (block, info) in segment.blocks.enumerated() {
+                    if try result.addWholeBlock(count: info.recordCount, minimum: info.minTime, maximum: info.maxTime) {
+                        continue
+                    }
+                    work.append(Work(segment: segment, block: block, rows: nil, exact: true))
+                }
+                continue
+            }
+            var ordinals = plan.ordinals ?? Array(0..<UInt32(segment.recordCount))
+            let exact = plan.exact
             if exact, let column = prototype.countedColumn {
                 ordinals = try countFromPostings(of: column, ordinals, in: segment, into: &result)
             }
@@ -155,7 +172,9 @@ extension QueryExecutor {
                 }
                 let first = segment.blocks[block].firstOrdinal
                 work.append(
-                    Work(segment: segment, block: block, rows: ordinals[range].map { Int($0) - first }, exact: exact))
+                    Work(
+                        segment: segment, block: block, rows: ordinals[range].map { Int($0) - first }, exact: exact,
+                        messageChecks: messageChecks))
             }
         }
         guard !work.isEmpty else { return result }
@@ -173,18 +192,28 @@ extension QueryExecutor {
             var local = prototype
             do {
                 for index in stride(from: worker, to: items.count, by: workers) {
-                    let item = items[index]
+                    var item = items[index]
+                    let recordCount = item.segment.blocks[item.block].recordCount
+                    if let checks = item.messageChecks, let rows = item.rows {
+                        let matchers = checks.compactMap { $0.messageMatcher() }
+                        item.rows = try item.segment.withMessageBytes(item.block, rows: rows) { messages in
+                            rows.filter { row in matchers.allSatisfy { $0(messages[row]) } }
+                        }
+                        item.exact = true
+                        if item.rows!.isEmpty { continue }
+                    }
                     if item.exact, let reads = columnarReads {
-                        let whole = item.rows.count == item.segment.blocks[item.block].recordCount
+                        let whole = (item.rows?.count ?? recordCount) == recordCount
                         try local.add(
                             try item.segment.readColumns(
                                 item.block, rows: whole ? nil : item.rows, columns: reads.columns, fields: reads.fields)
                         )
                         continue
                     }
+                    let rows = item.rows ?? Array(0..<recordCount)
                     let needsMessages = prototype.readsMessage || (!item.exact && messageFilters)
                     let records = try item.segment.readRecords(
-                        item.block, rows: item.rows, messages: needsMessages,
+                        item.block, rows: rows, messages: needsMessages,
                         fields: item.exact ? pipeFields : filterFields)
                     for record in records where item.exact || query.matches(record) {
                         try local.add(record)
@@ -200,6 +229,15 @@ extension QueryExecutor {
             if let partial { try result.merge(partial) }
         }
         return result
+    }
+
+    /// The message checks that decide a query's inexact candidates in `segment` without decoding records:
+    /// all of its filters when they only read the message, or its message filters when the rest is decided
+    /// exactly by the index (`service:order "lock wait"`); nil when records must be decoded.
+    private func messageChecks(for query: Query, in segment: SegmentReader) throws -> [Filter]? {
+        if let filters = query.root.messageOnlyFilters { return filters }
+        guard let split = query.root.indexedAndMessageParts else { return nil }
+        return try candidatePlan(for: Query(root: split.indexed), in: segment).exact ? split.message : nil
     }
 
     /// Counts the candidates `ordinals` (exact, ascending) by their value of column `field` from the posting

@@ -150,7 +150,7 @@ struct QueryMetricsMiddleware: RouterMiddleware {
             switch request.uri.path {
             case "/api/v1/search": .search
             case "/api/v1/count": .count
-            case "/api/v1/stats" where request.uri.queryParameters.get("q") != nil: .stats
+            case "/api/v1/stats" where request.uri.formParameter("q") != nil: .stats
             default: nil
             }
         guard let kind, let histogram = metrics.queryDuration[kind] else { return try await next(request, context) }
