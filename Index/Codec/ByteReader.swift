@@ -72,6 +72,14 @@ struct ByteReader {
     /// `count` varints each below `limit`, as Ints: one-byte values (dictionary codes, mostly) without
     /// the general varint loop.
     mutating func readCodes(count: Int, below limit: Int, what: String) throws(DecodeError) -> [Int] {
+        // Most columns: `count` one-byte codes, checked by their largest and widened in one pass.
+        if count <= remaining, count > 0 {
+            let run = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+            if let largest = run.max(), largest < 0x80, Int(largest) < limit {
+                offset += count
+                return run.map { Int($0) }
+            }
+        }
         var codes = [Int](repeating: 0, count: count)
         var position = offset
         var index = 0

@@ -13,6 +13,13 @@ final class StreamBuffer: @unchecked Sendable {
 
     deinit { bytes.deallocate() }
 
+    /// A copy of `bytes` (something derived from streams, kept in the block cache beside them).
+    static func copying(_ bytes: [UInt8]) -> StreamBuffer {
+        let target = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        bytes.withUnsafeBytes { target.copyMemory(from: $0) }
+        return StreamBuffer(bytes: UnsafeRawBufferPointer(rebasing: target[..<bytes.count]))
+    }
+
     /// `input` decompressed to exactly `expectedSize` bytes (the format records the size; the LZ4 block
     /// format does not store it).
     static func decompressing(

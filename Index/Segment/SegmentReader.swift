@@ -549,12 +549,15 @@ public final class SegmentReader: Sendable {
         try loader.checkStreamCount(
             BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount,
             names: columns.names.count)
+        let groups =
+            messages && version >= 4
+            ? try messageGroups(
+                &loader, services: columns.services.codes, serviceCount: columns.services.dictionary.count,
+                levels: columns.levels.map { Int($0?.rawValue ?? 0) }, groupCount: columns.messageGroupCount) : nil
         let loaded =
             messages
             ? try loadMessages(
-                &loader, rows: rows, services: columns.services.codes,
-                serviceCount: columns.services.dictionary.count, levels: columns.levels.map { Int($0?.rawValue ?? 0) },
-                nameCount: columns.names.count,
+                &loader, rows: rows, count: columns.count, groups: groups, nameCount: columns.names.count,
                 groupCount: columns.messageGroupCount) : nil
         var fieldStreams: [StreamBuffer?] = []
         fieldStreams.reserveCapacity(columns.names.count)
@@ -587,32 +590,93 @@ public final class SegmentReader: Sendable {
                 return body(ranges.map { UnsafeRawBufferPointer(rebasing: payload[$0]) })
             }
         }
-        var loader = BlockLoader(segment: self, block: index)
-        let keys = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
-            try BlockCodec.decodeMessageKeys(stream, version: version)
+        // A scan's streams are not kept in the block cache (a regex over ten million records reads more
+        // than it holds, and would only push out what other queries use); each record's group is.
+        var loader = BlockLoader(segment: self, block: index, caches: false)
+        guard version >= 4 else {
+            let loaded = try loadMessages(
+                &loader, rows: rows, count: block.recordCount, groups: nil, nameCount: 0, groupCount: 0)
+            return withExtendedLifetime(loaded.buffers) { body(loaded.messages) }
         }
-        try loader.checkStreamCount(
-            BlockCodec.firstFieldStream + keys.nameCount + keys.groupCount, names: keys.nameCount)
-        guard keys.services.count == block.recordCount else {
-            throw .corruption(
-                file: path, offset: block.offset,
-                reason: "block \(index) holds \(keys.services.count) records, directory says \(block.recordCount)")
-        }
+        let groupIndex = try messageGroupIndex(&loader)
         let loaded = try loadMessages(
-            &loader, rows: rows, services: keys.services, serviceCount: keys.serviceCount, levels: keys.levels,
-            nameCount: keys.nameCount, groupCount: keys.groupCount)
+            &loader, rows: rows, count: block.recordCount, groups: groupIndex.groups, nameCount: groupIndex.nameCount,
+            groupCount: groupIndex.groupCount)
+        // Checked once the table is read (the index may come from the cache, the streams never do).
+        try loader.checkStreamCount(
+            BlockCodec.firstFieldStream + groupIndex.nameCount + groupIndex.groupCount, names: groupIndex.nameCount)
         return withExtendedLifetime(loaded.buffers) { body(loaded.messages) }
     }
 
-    /// The message bytes of a version 3 or 4 block's records (of `rows` at least), and the decompressed
-    /// streams that hold them (alive as long as the bytes are used).
+    /// Where a version 4 block's messages are: each record's group, and the numbers of groups and field
+    /// names (group `g` is stream 3 + names + `g`).
+    struct MessageGroupIndex {
+        var groups: [Int]
+        var groupCount: Int
+        var nameCount: Int
+    }
+
+    /// The block cache's stream number for a block's `MessageGroupIndex` (one byte per record, after two
+    /// UInt32 counts): derived from the columns stream and the group map, and far smaller than them.
+    static let messageGroupIndexCacheStream = -1
+
+    /// The block's `MessageGroupIndex`, from the block cache or from its columns and group map (then
+    /// cached when it has at most 256 groups).
+    private func messageGroupIndex(_ loader: inout BlockLoader) throws(StorageError) -> MessageGroupIndex {
+        let block = loader.block
+        if let cached = BlockCache.shared.stream(
+            reader: cacheID, block: block, stream: Self.messageGroupIndexCacheStream)
+        {
+            let bytes = cached.bytes
+            let nameCount = Int(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            let groupCount = Int(bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+            return MessageGroupIndex(
+                groups: UnsafeRawBufferPointer(rebasing: bytes[8...]).map { Int($0) }, groupCount: groupCount,
+                nameCount: nameCount)
+        }
+        let keys = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
+            try BlockCodec.decodeMessageKeys(stream, version: version)
+        }
+        guard keys.services.count == blocks[block].recordCount else {
+            throw .corruption(
+                file: path, offset: blocks[block].offset,
+                reason:
+                    "block \(block) holds \(keys.services.count) records, directory says \(blocks[block].recordCount)")
+        }
+        let groups = try messageGroups(
+            &loader, services: keys.services, serviceCount: keys.serviceCount, levels: keys.levels,
+            groupCount: keys.groupCount)
+        if keys.groupCount <= 256 {
+            var blob = [UInt8](repeating: 0, count: 8 + groups.count)
+            blob.withUnsafeMutableBytes {
+                $0.storeBytes(of: UInt32(keys.nameCount), toByteOffset: 0, as: UInt32.self)
+                $0.storeBytes(of: UInt32(keys.groupCount), toByteOffset: 4, as: UInt32.self)
+            }
+            for (record, group) in groups.enumerated() { blob[8 + record] = UInt8(group) }
+            BlockCache.shared.insert(
+                StreamBuffer.copying(blob), reader: cacheID, block: block, stream: Self.messageGroupIndexCacheStream)
+        }
+        return MessageGroupIndex(groups: groups, groupCount: keys.groupCount, nameCount: keys.nameCount)
+    }
+
+    /// Each record's message group in a version 4 block, from its group map.
+    private func messageGroups(
+        _ loader: inout BlockLoader, services: [Int], serviceCount: Int, levels: [Int], groupCount: Int
+    ) throws(StorageError) -> [Int] {
+        let map = try loader.decoding(BlockCodec.messagesStream) { (stream) throws(DecodeError) in
+            try MessageGroups(parsing: stream, serviceCount: serviceCount, groupCount: groupCount)
+        }
+        return map.groups(services: services, levels: levels)
+    }
+
+    /// The message bytes of a version 3 or 4 block's `count` records (of `rows` at least), and the
+    /// decompressed streams that hold them (alive as long as the bytes are used). `groups` is each
+    /// record's message group (version 4; nil before).
     private func loadMessages(
-        _ loader: inout BlockLoader, rows: [Int]?, services: [Int], serviceCount: Int, levels: [Int], nameCount: Int,
-        groupCount: Int
+        _ loader: inout BlockLoader, rows: [Int]?, count: Int, groups: [Int]?, nameCount: Int, groupCount: Int
     ) throws(StorageError) -> (buffers: [StreamBuffer], messages: [UnsafeRawBufferPointer]) {
-        let count = services.count
         var messages = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: count)
-        guard version >= 4 else {
+        guard let groups else {
             let stream = try loader.stream(BlockCodec.messagesStream)
             let ranges = try loader.decoding { () throws(DecodeError) in
                 try BlockCodec.messageRanges(stream.bytes, count: count)
@@ -622,10 +686,12 @@ public final class SegmentReader: Sendable {
             }
             return ([stream], messages)
         }
-        let map = try loader.decoding(BlockCodec.messagesStream) { (stream) throws(DecodeError) in
-            try MessageGroups(parsing: stream, serviceCount: serviceCount, groupCount: groupCount)
+        var positions = [Int](repeating: 0, count: count)
+        var sizes = [Int](repeating: 0, count: groupCount)
+        for record in 0..<count {
+            positions[record] = sizes[groups[record]]
+            sizes[groups[record]] += 1
         }
-        let (groups, positions, sizes) = map.positions(services: services, levels: levels)
         var wanted = [Bool](repeating: rows == nil, count: groupCount)
         for row in rows ?? [] where row >= 0 && row < count { wanted[groups[row]] = true }
         var buffers: [StreamBuffer] = []
@@ -672,9 +738,13 @@ public final class SegmentReader: Sendable {
         /// The bytes read first for a table (3 + names + groups entries of ~12 bytes fit in most blocks).
         static let tablePrefixBytes = 2048
 
-        init(segment: SegmentReader, block: Int) {
+        /// Whether streams read from the file go into the block cache.
+        let caches: Bool
+
+        init(segment: SegmentReader, block: Int, caches: Bool = true) {
             self.segment = segment
             self.block = block
+            self.caches = caches
         }
 
         mutating func stream(_ stream: Int) throws(StorageError) -> StreamBuffer {
@@ -720,7 +790,7 @@ public final class SegmentReader: Sendable {
                 }
                 buffer = try decoding { () throws(DecodeError) in try result.get() }
             }
-            BlockCache.shared.insert(buffer, reader: segment.cacheID, block: block, stream: stream)
+            if caches { BlockCache.shared.insert(buffer, reader: segment.cacheID, block: block, stream: stream) }
             return buffer
         }
 
