@@ -437,7 +437,34 @@ extension BlockCodec {
     }
 }
 
+extension BlockCodec {
+    /// `firstValues` as numbers (`FieldValue.numberValue`), NaN for a record without one.
+    static func firstNumbers(
+        counts: [Int], stream: UnsafeRawBufferPointer, rows: [Int]?
+    ) throws(DecodeError) -> [Double] {
+        var reader = ByteReader(stream)
+        var first = [Double](repeating: .nan, count: counts.count)
+        for (record, held) in counts.enumerated() where held > 0 {
+            first[record] = try reader.readNumberValue()
+            for _ in 1..<held { try reader.skipFieldValue() }
+        }
+        guard reader.isAtEnd else { throw .malformed("bytes left in a field's values", at: reader.offset) }
+        return rows.map { $0.map { first[$0] } } ?? first
+    }
+}
+
 extension ByteReader {
+    /// A field value as a number without making a `FieldValue`: NaN for a string that is no number.
+    mutating func readNumberValue() throws(DecodeError) -> Double {
+        let tag = try readUInt8()
+        switch FieldTypeTag(rawValue: tag) {
+        case .int: return Double(try readSignedVarint())
+        case .double: return Double(bitPattern: try readUInt64())
+        case .string: return Double(try readString()) ?? .nan
+        case nil: throw .malformed("unknown field type \(tag)", at: offset - 1)
+        }
+    }
+
     /// `count` timestamps, each the difference from the previous one (the first from 0).
     mutating func readTimestamps(count: Int) throws(DecodeError) -> [Int64] {
         var timestamps: [Int64] = []

@@ -11,6 +11,21 @@ public struct BlockColumnSlice: Sendable {
     public var columns: [String: DictionaryColumn]
     /// Per free field asked for: the record's first value of that field, nil when it has none.
     public var fields: [String: [FieldValue?]]
+    /// Per free field asked for as numbers: the record's first value of that field as a number (a string
+    /// that reads as one counts), NaN when it has none or it is no number. Flat Doubles: `stats p95(f)`
+    /// over ten million records spent a sixth of its time making and freeing optional enums.
+    public var numbers: [String: [Double]] = [:]
+}
+
+extension FieldValue {
+    /// The value as a number: integers and floats as they are, a string when it reads as a number.
+    public var numberValue: Double? {
+        switch self {
+        case .int(let number): Double(number)
+        case .double(let number): number
+        case .string(let text): Double(text)
+        }
+    }
 }
 
 extension SegmentReader {
@@ -18,13 +33,20 @@ extension SegmentReader {
     /// `columns` and the free fields `fields`, verified like `readRecords`. In a version 3 file only the
     /// columns stream and the streams of those fields are read.
     public func readColumns(
-        _ index: Int, rows: [Int]?, columns wantedColumns: [String], fields wantedFields: [String]
+        _ index: Int, rows: [Int]?, columns wantedColumns: [String], fields wantedFields: [String],
+        numbers wantedNumbers: [String] = []
     ) throws(StorageError) -> BlockColumnSlice {
         guard version >= 3 else {
             let records = try readRecords(
                 index, rows: rows ?? Array(0..<blocks[index].recordCount), messages: false,
-                fields: Set(wantedFields))
-            return Self.slice(of: records, columns: wantedColumns, fields: wantedFields)
+                fields: Set(wantedFields + wantedNumbers))
+            var slice = Self.slice(of: records, columns: wantedColumns, fields: wantedFields)
+            for name in wantedNumbers {
+                slice.numbers[name] = records.map { record in
+                    record.fields.first { $0.name == name }?.value.numberValue ?? .nan
+                }
+            }
+            return slice
         }
         var streams = BlockLoader(segment: self, block: index)
         let columns = try streams.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
@@ -45,9 +67,13 @@ extension SegmentReader {
         }
         // The layout is decoded once, for all the fields read (and not at all when none is in the block).
         var layout: (patterns: [[Int]], recordPatterns: [Int])?
-        for name in wantedFields {
+        for (name, asNumbers) in wantedFields.map({ ($0, false) }) + wantedNumbers.map({ ($0, true) }) {
             guard let code = columns.names.firstIndex(of: name) else {
-                slice.fields[name] = Array(repeating: nil, count: slice.count)
+                if asNumbers {
+                    slice.numbers[name] = Array(repeating: .nan, count: slice.count)
+                } else {
+                    slice.fields[name] = Array(repeating: nil, count: slice.count)
+                }
                 continue
             }
             if layout == nil {
@@ -57,9 +83,16 @@ extension SegmentReader {
             }
             let counts = BlockCodec.valueCounts(
                 of: code, patterns: layout!.patterns, recordPatterns: layout!.recordPatterns)
-            slice.fields[name] = try streams.decoding(BlockCodec.firstFieldStream + code) {
-                (stream) throws(DecodeError) in
-                try BlockCodec.firstValues(counts: counts, stream: stream, rows: rows)
+            if asNumbers {
+                slice.numbers[name] = try streams.decoding(BlockCodec.firstFieldStream + code) {
+                    (stream) throws(DecodeError) in
+                    try BlockCodec.firstNumbers(counts: counts, stream: stream, rows: rows)
+                }
+            } else {
+                slice.fields[name] = try streams.decoding(BlockCodec.firstFieldStream + code) {
+                    (stream) throws(DecodeError) in
+                    try BlockCodec.firstValues(counts: counts, stream: stream, rows: rows)
+                }
             }
         }
         return slice

@@ -43,6 +43,12 @@ import Testing
             #expect(
                 rows(whole, columns: columns, fields: fields)
                     == expected(blockRecords, columns: columns, fields: fields))
+            // Read as numbers: the same values, NaN where a record has none.
+            let numbers = try reader.readColumns(block, rows: nil, columns: [], fields: [], numbers: ["request_time"])
+            let expectedNumbers = blockRecords.map { record in
+                record.fields.first { $0.name == "request_time" }?.value.numberValue ?? .nan
+            }
+            #expect(numbers.numbers["request_time"]!.map(\.bitPattern) == expectedNumbers.map(\.bitPattern))
             let some = stride(from: block % 3, to: info.recordCount, by: 3 + block).map { $0 }
             let picked = try reader.readColumns(block, rows: some, columns: ["level"], fields: ["request_time"])
             #expect(

@@ -64,13 +64,19 @@ struct Aggregation: Sendable {
     /// What `add(_ slice:)` reads, when it can take records column by column: the aggregation groups by
     /// column fields only (`level`, `service`, `host`, `source`), is no histogram, and its functions read
     /// free fields. Nil when it needs whole records.
-    var columnarReads: (columns: [String], fields: [String])? {
+    var columnarReads: (columns: [String], fields: [String], numbers: [String])? {
         guard bucket == nil, by.allSatisfy({ SegmentReader.columnFields.contains($0) }) else { return nil }
         let fields = functions.compactMap(\.field)
         let unsliced: Set<String> = SegmentReader.columnFields.union(["_time", "_msg", "message", "msg"])
         guard !fields.contains(where: { unsliced.contains($0) }) else { return nil }
-        var seen = Set<String>()
-        return (by, fields.filter { seen.insert($0).inserted })
+        // `count_uniq` needs the values themselves; every other function only their numbers.
+        func unique(_ names: [String]) -> [String] {
+            var seen = Set<String>()
+            return names.filter { seen.insert($0).inserted }
+        }
+        let asValues = unique(functions.filter { $0.kind == .countUniq }.compactMap(\.field))
+        let asNumbers = unique(functions.filter { $0.kind != .countUniq }.compactMap(\.field))
+        return (by, asValues, asNumbers)
     }
 
     /// The records of a block slice read with `columnarReads`: the same as adding each record, without
@@ -113,11 +119,12 @@ struct Aggregation: Sendable {
         for group in rowGroups { groupCounts[group] += 1 }
         for (group, count) in groupCounts.enumerated() where count > 0 { accumulators[group].count += count }
         for (position, function) in functions.enumerated() {
-            guard let field = function.field, let values = slice.fields[field] else { continue }
+            guard let field = function.field else { continue }
             switch function.kind {
             case .count:
                 break
             case .countUniq:
+                guard let values = slice.fields[field] else { continue }
                 for (row, value) in values.enumerated() {
                     guard let value else { continue }
                     if accumulators[rowGroups[row]].distinct[position].insert(TableValue(value)).inserted {
@@ -125,6 +132,7 @@ struct Aggregation: Sendable {
                     }
                 }
             default:
+                guard let values = slice.numbers[field] else { continue }
                 // Gathered per group in flat arrays first, then added to the accumulators once per block:
                 // reaching into an accumulator's nested arrays for every value was a sixth of `stats` time.
                 let keepsValues = if case .quantile = function.kind { true } else { false }
@@ -136,7 +144,8 @@ struct Aggregation: Sendable {
                 var kept = [[Double]](repeating: [], count: keepsValues ? groupCount : 0)
                 var keptCount = 0
                 for row in values.indices {
-                    guard let number = values[row]?.number, number.isFinite else { continue }
+                    let number = values[row]
+                    guard number.isFinite else { continue }
                     let group = rowGroups[row]
                     sums[group] += number
                     counts[group] += 1
@@ -345,13 +354,7 @@ extension TableValue {
 
 extension FieldValue {
     /// The value as a number, as `FieldAccess.number` reads it: text that reads as one counts.
-    var number: Double? {
-        switch self {
-        case .int(let number): Double(number)
-        case .double(let number): number
-        case .string(let text): Double(text)
-        }
-    }
+    var number: Double? { numberValue }
 }
 
 extension ResultTable {

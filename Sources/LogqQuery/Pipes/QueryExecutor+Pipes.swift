@@ -206,7 +206,8 @@ extension QueryExecutor {
                         let whole = (item.rows?.count ?? recordCount) == recordCount
                         try local.add(
                             try item.segment.readColumns(
-                                item.block, rows: whole ? nil : item.rows, columns: reads.columns, fields: reads.fields)
+                                item.block, rows: whole ? nil : item.rows, columns: reads.columns, fields: reads.fields,
+                                numbers: reads.numbers)
                         )
                         continue
                     }
