@@ -28,7 +28,7 @@ enum FollowFigures {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: cli)
-        process.arguments = ["--server", "http://127.0.0.1:\(server.httpPort)", "-f", "service:followprobe"]
+        process.arguments = ["--url", "http://127.0.0.1:\(server.httpPort)", "-f", "service:followprobe"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
