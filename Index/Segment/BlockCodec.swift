@@ -1,4 +1,4 @@
-// See docs/segment-format.md, "Block streams" (version 3).
+// See docs/segment-format.md, "Block streams" (versions 3 and 4).
 
 /// Encodes up to `SegmentWriter.Options.recordsPerBlock` records into a block's streams and back: the
 /// columns (times, levels, service, host, source, and which fields each record holds), the messages, and

@@ -100,21 +100,6 @@ public struct MessageGroups: Equatable, Sendable {
         return members
     }
 
-    /// Each record's group, its position among its group's records, and each group's size: one pass
-    /// and three flat arrays (a reader of a few rows' messages needs no list per group).
-    func positions(services: [Int], levels: [Int]) -> (groups: [Int], positions: [Int], sizes: [Int]) {
-        var groups = [Int](repeating: 0, count: services.count)
-        var positions = [Int](repeating: 0, count: services.count)
-        var sizes = [Int](repeating: 0, count: groupCount)
-        for record in services.indices {
-            let group = groupOfKey[services[record] * Self.levelCount + levels[record]]
-            groups[record] = group
-            positions[record] = sizes[group]
-            sizes[group] += 1
-        }
-        return (groups, positions, sizes)
-    }
-
     /// One stream per group: its records' message lengths, then their bytes.
     static func streams(_ members: [[Int]], message: (Int) -> String) -> [[UInt8]] {
         members.map { records in
