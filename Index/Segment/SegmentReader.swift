@@ -539,7 +539,7 @@ public final class SegmentReader: Sendable {
                 try LegacyBlockCodec.decode(payload, rows: rows, messages: messages, fields: fields)
             }
         }
-        var loader = BlockLoader(segment: self, block: index)
+        var loader = BlockLoader(segment: self, block: index, wantsMost: fields == nil)
         let layout = try loader.stream(BlockCodec.layoutStream)
         let columns = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
             try withExtendedLifetime(layout) { () throws(DecodeError) in
@@ -740,11 +740,15 @@ public final class SegmentReader: Sendable {
 
         /// Whether streams read from the file go into the block cache.
         let caches: Bool
+        /// Whether the reader needs most of the block's streams (whole records): then the block is read in
+        /// one go, not a `pread` per stream.
+        let wantsMost: Bool
 
-        init(segment: SegmentReader, block: Int, caches: Bool = true) {
+        init(segment: SegmentReader, block: Int, caches: Bool = true, wantsMost: Bool = false) {
             self.segment = segment
             self.block = block
             self.caches = caches
+            self.wantsMost = wantsMost
         }
 
         mutating func stream(_ stream: Int) throws(StorageError) -> StreamBuffer {
@@ -799,7 +803,7 @@ public final class SegmentReader: Sendable {
         private mutating func loadTable() throws(StorageError) {
             let info = segment.blocks[block]
             var prefixLength =
-                info.storedLength <= Self.wholeReadBytes
+                info.storedLength <= Self.wholeReadBytes || wantsMost
                 ? info.storedLength : min(info.storedLength, Self.tablePrefixBytes)
             var prefix = try segment.file.read(at: info.offset, count: prefixLength)
             func parse(_ bytes: [UInt8]) -> BlockStreamTable? {
