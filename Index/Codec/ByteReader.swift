@@ -70,7 +70,7 @@ struct ByteReader {
     }
 
     /// `count` varints each below `limit`, as Ints: one-byte values (dictionary codes, mostly) without
-    /// the general varint loop.
+    /// the general varint loop when all of them are.
     mutating func readCodes(count: Int, below limit: Int, what: String) throws(DecodeError) -> [Int] {
         // Most columns: `count` one-byte codes, checked by their largest and widened in one pass.
         if count <= remaining, count > 0 {
@@ -80,27 +80,18 @@ struct ByteReader {
                 return run.map { Int($0) }
             }
         }
-        var codes = [Int](repeating: 0, count: count)
-        var position = offset
-        var index = 0
-        // One-byte codes below `limit` straight from the bytes; anything else through `readIndex`.
-        while index < count {
-            if position < bytes.count {
-                let byte = bytes.load(fromByteOffset: position, as: UInt8.self)
-                if byte < 0x80 && Int(byte) < limit {
-                    codes[index] = Int(byte)
-                    index += 1
-                    position += 1
-                    continue
-                }
-            }
-            offset = position
-            codes[index] = try readIndex(below: limit, what: what)
-            position = offset
-            index += 1
-        }
-        offset = position
+        var codes: [Int] = []
+        codes.reserveCapacity(count)
+        for _ in 0..<count { codes.append(try readIndex(below: limit, what: what)) }
         return codes
+    }
+
+    /// Steps over a count and that many strings (a dictionary or the names a reader does not want);
+    /// returns the count.
+    mutating func skipStrings() throws(DecodeError) -> Int {
+        let count = try readLength()
+        for _ in 0..<count { try skip(try readLength()) }
+        return count
     }
 
     /// A varint that is used as a count or length: bounded by what is left, so a corrupt

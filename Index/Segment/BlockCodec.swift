@@ -90,10 +90,8 @@ enum BlockCodec {
         return (column, dictionary.count)
     }
 
-    /// Writes the field names into the columns and each record's layout (field count, then the name codes
-    /// in the record's order), and returns one stream of values per name (each with its record's distance
-    /// from the previous value's record, so that a reader of one field needs no layout) with the block's
-    /// field ranges.
+    /// Writes the field names into the columns and the records' layout as patterns (see below), and
+    /// returns one stream of values per name with the block's field ranges.
     private static func writeFields(
         _ records: UnsafeBufferPointer<LogRecord>, namesInto columns: inout ByteWriter,
         layoutInto layout: inout ByteWriter
@@ -362,8 +360,7 @@ extension BlockCodec {
             } else {
                 // Skipped, not checked code by code: the stream's checksum covers them, and a whole read
                 // (`decodeColumns`, fsck) still checks every code.
-                let dictionarySize = try reader.readLength()
-                for _ in 0..<dictionarySize { try reader.skip(try reader.readLength()) }
+                _ = try reader.skipStrings()
                 try reader.skipVarints(count)
             }
         }
@@ -392,19 +389,13 @@ extension BlockCodec {
         let count = try reader.readLength()
         try reader.skipVarints(count)
         let levels = try reader.readCodes(count: count, below: levelNames.count, what: "level")
-        func skipDictionary() throws(DecodeError) -> Int {
-            let size = try reader.readLength()
-            for _ in 0..<size { try reader.skip(try reader.readLength()) }
-            return size
-        }
-        let serviceCount = try skipDictionary()
+        let serviceCount = try reader.skipStrings()
         let services = try reader.readCodes(count: count, below: serviceCount, what: "dictionary code")
         for _ in 0..<2 {
-            _ = try skipDictionary()
+            _ = try reader.skipStrings()
             try reader.skipVarints(count)
         }
-        let nameCount = try reader.readLength()
-        for _ in 0..<nameCount { try reader.skip(try reader.readLength()) }
+        let nameCount = try reader.skipStrings()
         let groupCount = try reader.readMessageGroupCount(version: version, recordCount: count)
         guard reader.isAtEnd else { throw .malformed("bytes left after the columns", at: reader.offset) }
         return MessageKeys(
@@ -426,26 +417,29 @@ extension BlockCodec {
     static func firstValues(
         counts: [Int], stream: UnsafeRawBufferPointer, rows: [Int]?
     ) throws(DecodeError) -> [FieldValue?] {
-        var reader = ByteReader(stream)
-        var first = [FieldValue?](repeating: nil, count: counts.count)
-        for (record, held) in counts.enumerated() where held > 0 {
-            first[record] = try reader.readFieldValue()
-            for _ in 1..<held { try reader.skipFieldValue() }
+        try firstValues(counts: counts, stream: stream, rows: rows, absent: nil) {
+            (reader) throws(DecodeError) in try reader.readFieldValue()
         }
-        guard reader.isAtEnd else { throw .malformed("bytes left in a field's values", at: reader.offset) }
-        return rows.map { $0.map { first[$0] } } ?? first
     }
-}
 
-extension BlockCodec {
     /// `firstValues` as numbers (`FieldValue.numberValue`), NaN for a record without one.
     static func firstNumbers(
         counts: [Int], stream: UnsafeRawBufferPointer, rows: [Int]?
     ) throws(DecodeError) -> [Double] {
+        try firstValues(counts: counts, stream: stream, rows: rows, absent: .nan) {
+            (reader) throws(DecodeError) in try reader.readNumberValue()
+        }
+    }
+
+    /// Each record's first value read by `read` (the rest skipped), `absent` for a record without one.
+    private static func firstValues<Value>(
+        counts: [Int], stream: UnsafeRawBufferPointer, rows: [Int]?, absent: Value,
+        read: (inout ByteReader) throws(DecodeError) -> Value
+    ) throws(DecodeError) -> [Value] {
         var reader = ByteReader(stream)
-        var first = [Double](repeating: .nan, count: counts.count)
+        var first = [Value](repeating: absent, count: counts.count)
         for (record, held) in counts.enumerated() where held > 0 {
-            first[record] = try reader.readNumberValue()
+            first[record] = try read(&reader)
             for _ in 1..<held { try reader.skipFieldValue() }
         }
         guard reader.isAtEnd else { throw .malformed("bytes left in a field's values", at: reader.offset) }

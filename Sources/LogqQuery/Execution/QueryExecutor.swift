@@ -90,20 +90,10 @@ public struct QueryExecutor: Sendable {
                 total += candidates.count
                 continue
             }
-            if let filters = query.root.messageOnlyFilters {
-                total += try countMessageMatches(filters, candidates, in: segment)
-            } else if let split = query.root.indexedAndMessageParts {
-                // `service:order "lock wait"`: the index decides the first part exactly, the message
-                // bytes the rest, without decoding a record.
-                let (_, exactly) = try self.candidates(for: Query(root: split.indexed), in: segment)
-                if exactly {
-                    // The whole query's candidates lie inside the exact part's, narrowed further by the
-                    // message part's words (a regex's too): only the message checks are left.
-                    total += try countMessageMatches(split.message, candidates, in: segment)
-                } else {
-                    var reader = BlockCursor(segment: segment)
-                    for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
-                }
+            if let checks = try messageChecks(for: query, in: segment) {
+                // The whole query's candidates, narrowed by the index (a regex's words too): only the
+                // message checks are left, on the message bytes, without decoding a record.
+                total += try countMessageMatches(checks, candidates, in: segment)
             } else {
                 var reader = BlockCursor(segment: segment)
                 for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
@@ -119,6 +109,15 @@ public struct QueryExecutor: Sendable {
     ) throws(StorageError) -> (ordinals: [UInt32], exact: Bool) {
         let plan = try candidates(for: query.root, in: segment)
         return (plan.ordinals ?? Array(0..<UInt32(segment.recordCount)), plan.exact)
+    }
+
+    /// The message checks that decide a query's inexact candidates in `segment` without decoding records:
+    /// all of its filters when they only read the message, or its message filters when the rest is decided
+    /// exactly by the index (`service:order "lock wait"`); nil when records must be decoded.
+    func messageChecks(for query: Query, in segment: SegmentReader) throws(StorageError) -> [Filter]? {
+        if let filters = query.root.messageOnlyFilters { return filters }
+        guard let split = query.root.indexedAndMessageParts else { return nil }
+        return try candidatePlan(for: Query(root: split.indexed), in: segment).exact ? split.message : nil
     }
 
     /// The candidates of the query's filter, nil ordinals meaning every record of the segment.

@@ -232,15 +232,6 @@ extension QueryExecutor {
         return result
     }
 
-    /// The message checks that decide a query's inexact candidates in `segment` without decoding records:
-    /// all of its filters when they only read the message, or its message filters when the rest is decided
-    /// exactly by the index (`service:order "lock wait"`); nil when records must be decoded.
-    private func messageChecks(for query: Query, in segment: SegmentReader) throws -> [Filter]? {
-        if let filters = query.root.messageOnlyFilters { return filters }
-        guard let split = query.root.indexedAndMessageParts else { return nil }
-        return try candidatePlan(for: Query(root: split.indexed), in: segment).exact ? split.message : nil
-    }
-
     /// Counts the candidates `ordinals` (exact, ascending) by their value of column `field` from the posting
     /// list of each value, without reading a block; returns the candidates no posting list holds (a value
     /// held by one record of the segment, one longer than the index's limit, or none), to be read as usual.
