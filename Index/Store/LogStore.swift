@@ -41,7 +41,7 @@ public final class LogStore: @unchecked Sendable {
             flushAge: Duration = .seconds(30),
             maxQueuedFlushes: Int = 1,
             mergeFanIn: Int = 4,
-            mergeMaxRecords: Int = 800_000,
+            mergeMaxRecords: Int = 400_000,
             segment: SegmentWriter.Options = SegmentWriter.Options(),
             retentionClass: (@Sendable (LogRecord) -> String)? = nil,
             enrich: (@Sendable (inout LogRecord) -> Void)? = nil,
@@ -192,8 +192,8 @@ public final class LogStore: @unchecked Sendable {
 
     /// Queues `records` for the next WAL frame and returns at once; the ticket completes when they are durable.
     /// Batches enqueued one after another are committed in that order.
-    public func enqueue(_ records: [LogRecord]) -> CommitTicket {
-        var records = records
+    /// Taking the array by `consuming` lets a caller that hands it over keep enrichment from copying it.
+    public func enqueue(_ records: consuming [LogRecord]) -> CommitTicket {
         if let enrich = options.enrich {
             for index in records.indices { enrich(&records[index]) }
         }
@@ -602,18 +602,13 @@ public final class LogStore: @unchecked Sendable {
         let groups = Dictionary(grouping: segmentSummaries()) { summary in
             "\(DurableFile.parentDirectory(of: summary.path))|\(tier(summary.byteCount))"
         }
-        guard let key = groups.keys.sorted().first(where: { groups[$0]!.count >= options.mergeFanIn }) else {
-            return false
-        }
-        var inputs: [SegmentSummary] = []
-        for summary in groups[key]!.sorted(by: { $0.minTime < $1.minTime }) {
-            guard
-                inputs.isEmpty
-                    || inputs.reduce(0, { $0 + $1.recordCount }) + summary.recordCount <= options.mergeMaxRecords
-            else { break }
-            inputs.append(summary)
-        }
-        guard inputs.count >= 2 else { return false }
+        // A full tier whose neighbours cannot be merged under `mergeMaxRecords` must not stop the others.
+        let candidates = groups.keys.sorted().lazy.filter { groups[$0]!.count >= self.options.mergeFanIn }
+        guard
+            let inputs = candidates.lazy.compactMap({
+                Self.mergeInputs(groups[$0]!, fanIn: self.options.mergeFanIn, maxRecords: self.options.mergeMaxRecords)
+            }).first
+        else { return false }
         do {
             let started = ContinuousClock.now
             try merge(inputs)
@@ -624,6 +619,22 @@ public final class LogStore: @unchecked Sendable {
             options.observer?.failed(.merge)
             return false
         }
+    }
+
+    /// The oldest run of neighbours in time (two to `fanIn` of them) whose records fit in `maxRecords`;
+    /// nil when no two neighbours fit.
+    static func mergeInputs(_ tier: [SegmentSummary], fanIn: Int, maxRecords: Int) -> [SegmentSummary]? {
+        let sorted = tier.sorted { $0.minTime < $1.minTime }
+        for start in sorted.indices {
+            var end = start
+            var records = 0
+            while end < sorted.count && end - start < fanIn && records + sorted[end].recordCount <= maxRecords {
+                records += sorted[end].recordCount
+                end += 1
+            }
+            if end - start >= 2 { return Array(sorted[start..<end]) }
+        }
+        return nil
     }
 
     private func merge(_ inputs: [SegmentSummary]) throws(StorageError) {

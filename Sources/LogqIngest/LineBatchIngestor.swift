@@ -58,7 +58,7 @@ public struct LineBatchIngestor {
         self.maker = maker
         reportStatistics(lines: records.count, truncated: truncated)
         // What was framed before bad bytes is kept; then the connection is closed.
-        try await submit(records)
+        try await submit(consume records)
         if let framingError { throw framingError }
     }
 
@@ -73,7 +73,7 @@ public struct LineBatchIngestor {
         }
         self.maker = maker
         reportStatistics(lines: last.count, truncated: truncated)
-        try await submit(last)
+        try await submit(consume last)
         while !inFlight.isEmpty { try await waitForOldest() }
     }
 
@@ -86,10 +86,11 @@ public struct LineBatchIngestor {
         reported = now
     }
 
-    private mutating func submit(_ records: [LogRecord]) async throws {
-        guard !records.isEmpty else { return }
-        submitted += records.count
-        inFlight.append((store.enqueue(records), records.count))
+    private mutating func submit(_ records: consuming [LogRecord]) async throws {
+        let count = records.count
+        guard count > 0 else { return }
+        submitted += count
+        inFlight.append((store.enqueue(records), count))
         while inFlight.count >= maxBatchesInFlight { try await waitForOldest() }
     }
 

@@ -10,7 +10,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var dataDirectory = "./data"
     public var httpAddress = ListenAddress(host: "127.0.0.1", port: 9900)
     public var tcpAddress = ListenAddress(host: "127.0.0.1", port: 5170)
-    public var flushRecordCount = 100_000
+    public var flushRecordCount = 50_000
     public var flushAgeSeconds = 30
     public var compression = CompressionCodec.zstd
     public var zstdLevel: Int32 = 3

@@ -57,4 +57,24 @@ import Testing
         #expect(Set(onDisk) == Set(manifest.segments.map(\.path)))
         #expect(DataDirectoryCheck.run(directory: directory).isClean)
     }
+
+    @Test func aFullTierThatCannotMergeUnderTheCapLeavesTheNextRunMergeable() {
+        func summary(_ name: String, records: Int, at time: Int64) -> SegmentSummary {
+            SegmentSummary(
+                path: "segments/d/default/\(name)", recordCount: records, minTime: time, maxTime: time, byteCount: 1)
+        }
+        // The two oldest are too big to merge with anything under a cap of 400: the next three merge.
+        let tier = [
+            summary("e", records: 100, at: 5), summary("a", records: 380, at: 1), summary("b", records: 390, at: 2),
+            summary("c", records: 100, at: 3), summary("d", records: 200, at: 4),
+        ]
+        let chosen = LogStore.mergeInputs(tier, fanIn: 4, maxRecords: 400)
+        #expect(chosen?.map(\.path.last) == ["c", "d", "e"])
+        // At most `fanIn` inputs, the oldest first.
+        let small = (0..<6).map { summary("s\($0)", records: 10, at: Int64($0)) }
+        #expect(LogStore.mergeInputs(small, fanIn: 4, maxRecords: 400)?.count == 4)
+        #expect(LogStore.mergeInputs(small, fanIn: 4, maxRecords: 400)?.first?.minTime == 0)
+        // No two neighbours fit: nothing to merge.
+        #expect(LogStore.mergeInputs(Array(tier[1...2]), fanIn: 4, maxRecords: 400) == nil)
+    }
 }

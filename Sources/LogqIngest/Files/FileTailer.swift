@@ -46,24 +46,32 @@ public struct FileTailer: Service {
         state.resolveResumes(storedOffset)
         logger.info("tailing files", metadata: ["input": "\(input.name)", "paths": "\(input.paths)"])
         while !Task.isCancelledOrShuttingDown {
-            try await cycle(&state, final: false)
-            try? await Task.sleep(for: pollInterval)
+            // A poll that used its whole budget left bytes behind: read on at once rather than after a pause.
+            if try await cycle(&state, final: false) < TailState.maxBytesPerPoll {
+                try? await Task.sleep(for: pollInterval)
+            }
         }
         try await cycle(&state, final: true)
         state.closeAll()
     }
 
-    private func cycle(_ state: inout TailState, final: Bool) async throws {
-        let batch = state.poll(now: currentTimeNanoseconds(), final: final)
-        guard !batch.records.isEmpty || batch.changedCheckpoint else { return }
+    /// Returns the bytes the poll read.
+    @discardableResult
+    private func cycle(_ state: inout TailState, final: Bool) async throws -> Int {
+        var batch = state.poll(now: currentTimeNanoseconds(), final: final)
+        guard !batch.records.isEmpty || batch.changedCheckpoint else { return batch.bytes }
         if !batch.records.isEmpty {
             counters?.stored(lines: batch.records.count, truncated: 0)
             counters?.received(bytes: batch.bytes)
             // Durable first; only then does the checkpoint move past these lines.
-            try await store.enqueue(batch.records).wait()
+            // Handed over, not shared, so that enrichment in `enqueue` does not copy every record.
+            var records: [LogRecord] = []
+            swap(&records, &batch.records)
+            try await store.enqueue(consume records).wait()
         }
         state.commit()
         try state.checkpoint().save(checkpointPath)
+        return batch.bytes
     }
 }
 
