@@ -169,4 +169,34 @@ import Testing
         for round in 0..<30 { #expect(try count("tail-marker \"round \(round) \"", server) > 0) }
         #expect(try count("crash-marker", server) >= acknowledged, "every acknowledged Beats event is stored")
     }
+
+    /// A file larger than one poll's budget is read with a batch in flight while the next is parsed: kills
+    /// at random points of that reading still leave every line stored exactly once.
+    @Test func exactlyOnceWhileABigFileIsReadWithBatchesInFlight() throws {
+        let folder = temporaryPath("tail-big")
+        try FileManager.default.createDirectory(atPath: folder + "/spring", withIntermediateDirectories: true)
+        let log = folder + "/big.log"
+        // ~45 MB: three polls' budgets of 16 MiB.
+        let written = 400_000
+        for part in 0..<8 {
+            try Self.append(Self.lines("part \(part) " + String(repeating: "x", count: 60), written / 8), to: log)
+        }
+        var generator = SystemRandomNumberGenerator()
+        var stored = 0
+        for _ in 0..<3 {
+            // Killed once a batch more is durable, while the next is parsed beside it (or committed).
+            let server = try Self.startServer(folder)
+            try eventually(120, "a batch more") { try count("tail-marker", server) > stored }
+            stored = try count("tail-marker", server)
+            Thread.sleep(forTimeInterval: Double.random(in: 0...1, using: &generator))
+            server.stop(signal: SIGKILL)
+            if stored >= written { break }
+        }
+        let server = try Self.startServer(folder)
+        defer { server.stop(signal: SIGKILL) }
+        try eventually(120, "every line of the big file") { try count("tail-marker", server) >= written }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try count("tail-marker", server) == written, "each line exactly once")
+        for part in 0..<8 { #expect(try count("tail-marker \"part \(part) \"", server) == written / 8) }
+    }
 }

@@ -45,33 +45,62 @@ public struct FileTailer: Service {
         var state = try TailState(input: input, checkpoint: Checkpoint.load(checkpointPath), logger: logger)
         state.resolveResumes(storedOffset)
         logger.info("tailing files", metadata: ["input": "\(input.name)", "paths": "\(input.paths)"])
+        var inFlight: InFlightBatch?
         while !Task.isCancelledOrShuttingDown {
             // A poll that used its whole budget left bytes behind: read on at once rather than after a pause.
-            if try await cycle(&state, final: false) < TailState.maxBytesPerPoll {
+            if try await cycle(&state, &inFlight, final: false) < TailState.maxBytesPerPoll {
                 try? await Task.sleep(for: pollInterval)
             }
         }
-        try await cycle(&state, final: true)
+        try await cycle(&state, &inFlight, final: true)
         state.closeAll()
     }
 
-    /// Returns the bytes the poll read.
+    /// A batch handed to the store and the offsets it takes the files to once durable.
+    struct InFlightBatch {
+        var ticket: CommitTicket?
+        var offsets: [(file: TrackedFile, offset: Int64)]
+    }
+
+    /// Polls and hands the batch to the store; then waits for the batch before it, so that while a file is
+    /// read at full speed the next poll's parsing overlaps this batch's WAL write and fsync. Returns the
+    /// bytes the poll read.
     @discardableResult
-    private func cycle(_ state: inout TailState, final: Bool) async throws -> Int {
+    private func cycle(_ state: inout TailState, _ inFlight: inout InFlightBatch?, final: Bool) async throws -> Int {
         var batch = state.poll(now: currentTimeNanoseconds(), final: final)
-        guard !batch.records.isEmpty || batch.changedCheckpoint else { return batch.bytes }
+        guard !batch.records.isEmpty || batch.changedCheckpoint else {
+            try await settle(&state, &inFlight)
+            return batch.bytes
+        }
+        var ticket: CommitTicket?
         if !batch.records.isEmpty {
             counters?.stored(lines: batch.records.count, truncated: 0)
             counters?.received(bytes: batch.bytes)
-            // Durable first; only then does the checkpoint move past these lines.
             // Handed over, not shared, so that enrichment in `enqueue` does not copy every record.
             var records: [LogRecord] = []
             swap(&records, &batch.records)
-            try await store.enqueue(consume records).wait()
+            ticket = store.enqueue(consume records)
         }
-        state.commit()
-        try state.checkpoint().save(checkpointPath)
+        let next = InFlightBatch(ticket: ticket, offsets: state.pendingOffsets())
+        // Batches are committed in the order they were enqueued: the one before is durable first.
+        try await settle(&state, &inFlight)
+        inFlight = next
+        // Only a full poll of files already in the checkpoint is left in flight: at a restart, the store is
+        // asked for what such a file's lost checkpoint covered, while a file new to the checkpoint would be
+        // read again from its start. A short poll is followed by a pause: no reason to keep it waiting.
+        if final || batch.changedCheckpoint || batch.bytes < TailState.maxBytesPerPoll {
+            try await settle(&state, &inFlight)
+        }
         return batch.bytes
+    }
+
+    /// Waits until the batch in flight is durable; only then does the checkpoint move past its lines.
+    private func settle(_ state: inout TailState, _ inFlight: inout InFlightBatch?) async throws {
+        guard let batch = inFlight else { return }
+        inFlight = nil
+        try await batch.ticket?.wait()
+        state.commit(batch.offsets)
+        try state.checkpoint().save(checkpointPath)
     }
 }
 

@@ -155,8 +155,15 @@ struct TailState {
     }
 
     /// Marks everything handed out in the last batch as durable.
-    mutating func commit() {
-        for file in files { file.committedOffset = file.pendingOffset }
+    /// Each file's pending offset now, for `commit(_:)` once the batch just polled is durable. The files
+    /// are held, not named, so that a file let go meanwhile is not mistaken for a new one.
+    func pendingOffsets() -> [(file: TrackedFile, offset: Int64)] {
+        files.map { ($0, $0.pendingOffset) }
+    }
+
+    /// The offsets a durable batch covers become the committed ones (of the files still followed).
+    mutating func commit(_ offsets: [(file: TrackedFile, offset: Int64)]) {
+        for (file, offset) in offsets { file.committedOffset = max(file.committedOffset, offset) }
     }
 
     func checkpoint() -> Checkpoint {
