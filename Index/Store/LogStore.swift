@@ -21,6 +21,9 @@ public final class LogStore: @unchecked Sendable {
         /// Sealed memtables waiting for the flush thread before commits wait too (back-pressure).
         public var maxQueuedFlushes: Int
         /// Merge this many segments of one day and one size tier (sizes within a factor of 4) into one.
+        /// Eight flushes of 50,000 records make one merge of `mergeMaxRecords`: with four, each record was
+        /// rewritten twice on its way there (50k → 200k → 400k), and merges took as much of the flush
+        /// thread as the flushes themselves. (Lucene's default merges ten segments of a tier at once.)
         public var mergeFanIn: Int
         /// A merge writes at most this many records: it reads its inputs a block at a time, but its index is
         /// built in memory (about 400 bytes per record), so this bounds the merge's memory.
@@ -40,7 +43,7 @@ public final class LogStore: @unchecked Sendable {
             flushByteCount: Int = 64 << 20,
             flushAge: Duration = .seconds(30),
             maxQueuedFlushes: Int = 1,
-            mergeFanIn: Int = 4,
+            mergeFanIn: Int = 8,
             mergeMaxRecords: Int = 400_000,
             segment: SegmentWriter.Options = SegmentWriter.Options(),
             retentionClass: (@Sendable (LogRecord) -> String)? = nil,
@@ -587,8 +590,8 @@ public final class LogStore: @unchecked Sendable {
     // MARK: Merging (flush thread)
 
     /// Merges the segments of one day, class and size tier when there are `mergeFanIn` of them. Tiers grow
-    /// by a factor of 4, so a record is rewritten about once per tier: write amplification stays
-    /// logarithmic in the data size. Readers keep the old files' mappings until they finish.
+    /// by a factor of 4, so a record is rewritten at most once per tier: write amplification stays
+    /// logarithmic in the data size (and is one rewrite up to `mergeMaxRecords` with the defaults). Readers keep the old files' mappings until they finish.
     private func mergeOnce() -> Bool {
         func tier(_ bytes: Int) -> Int {
             var tier = 0

@@ -17,6 +17,8 @@ final class RuleState {
     }
 
     private struct KeyState {
+        /// The values of the rule's `by` fields.
+        var values: [String]
         var buckets = WindowBuckets()
         var firstSeen: Int64
         var lastSeen: Int64
@@ -33,7 +35,12 @@ final class RuleState {
 
     let rule: AlertRule
     private let step: Int64
-    private var keys: [[String]: KeyState] = [:]
+    /// Keyed by the `by` values, each after its length when there are several (see `key(of:)`): one String
+    /// to hash per record, and none to build for one field (the `absent` rule sees every record).
+    private var keys: [String: KeyState] = [:]
+    private let isAbsentRule: Bool
+    /// A `new_fingerprint` rule's lookback.
+    let newFingerprintLookback: Int64?
     /// Keys beyond this are not tracked (a `by` on a field with unbounded values); counted, never silent.
     static let maxKeys = 10_000
     private(set) var untrackedKeys = 0
@@ -41,13 +48,36 @@ final class RuleState {
     init(rule: AlertRule, step: Int64) {
         self.rule = rule
         self.step = step
+        if case .absent = rule.kind { isAbsentRule = true } else { isAbsentRule = false }
+        if case .newFingerprint(let lookback) = rule.kind {
+            newFingerprintLookback = lookback
+        } else {
+            newFingerprintLookback = nil
+        }
+    }
+
+    private func key(of record: LogRecord) -> String {
+        switch rule.by.count {
+        case 0: return ""
+        case 1: return Self.byValue(rule.by[0], of: record)
+        default: return rule.by.map { Self.byValue($0, of: record) }.map { "\($0.utf8.count):\($0)" }.joined()
+        }
+    }
+
+    private static func byValue(_ field: String, of record: LogRecord) -> String {
+        switch field {
+        case "service": return record.service
+        case "host": return record.host
+        case "source": return record.source
+        default: return FieldAccess.value(of: field, in: record).text ?? ""
+        }
     }
 
     /// Counts `record` if it matches the rule's query (`matches`) or a ratio's denominator (`inDenominator`),
     /// both checked by the caller: the engine checks each distinct query once per record for all the rules
     /// that share it.
     func add(_ record: LogRecord, newTemplate: Bool, matches: Bool, inDenominator: Bool) {
-        if case .absent = rule.kind {
+        if isAbsentRule {
             // Every record keeps its key alive; the count is what the window holds.
         } else if !matches && !inDenominator {
             return
@@ -66,21 +96,25 @@ final class RuleState {
         default:
             break
         }
-        let values = rule.by.map { FieldAccess.value(of: $0, in: record).text ?? "" }
-        if keys[values] == nil {
+        let key = key(of: record)
+        let position: Dictionary<String, KeyState>.Index
+        if let found = keys.index(forKey: key) {
+            position = found
+        } else {
             guard keys.count < Self.maxKeys else {
                 untrackedKeys += 1
                 return
             }
-            keys[values] = KeyState(firstSeen: record.timestamp, lastSeen: record.timestamp)
+            let values = rule.by.count == 1 ? [key] : rule.by.map { Self.byValue($0, of: record) }
+            keys[key] = KeyState(values: values, firstSeen: record.timestamp, lastSeen: record.timestamp)
+            position = keys.index(forKey: key)!
         }
-        let isAbsentRule: Bool
-        if case .absent = rule.kind { isAbsentRule = true } else { isAbsentRule = false }
+        let isAbsentRule = isAbsentRule
         let counted = matches || isAbsentRule
         let kind = rule.kind
         let bucket = record.timestamp / step
         // One lookup: every change to the key's state goes through this access.
-        Self.modify(&keys[values]!) { state in
+        Self.modify(&keys.values[position]) { state in
             state.firstSeen = min(state.firstSeen, record.timestamp)
             state.lastSeen = max(state.lastSeen, record.timestamp)
             state.buckets.update(bucket: bucket) { stats in
@@ -118,7 +152,7 @@ final class RuleState {
         let last = time / step - 1
         let first = (time - rule.window) / step
         var outcomes: [Outcome] = []
-        for (values, var state) in keys {
+        for (key, var state) in keys {
             let window = state.buckets.total(from: first, through: last)
             let (holds, value) = condition(window, state: state, time: time)
             if holds {
@@ -137,14 +171,14 @@ final class RuleState {
                 let wasFiring = state.firing
                 state.firing = false
                 if wasFiring {
-                    outcomes.append(outcome(values, state, firing: false, value: value))
+                    outcomes.append(outcome(state.values, state, firing: false, value: value))
                 }
             }
-            if state.firing { outcomes.append(outcome(values, state, firing: true, value: value)) }
+            if state.firing { outcomes.append(outcome(state.values, state, firing: true, value: value)) }
             state.buckets.drop(before: (time - rule.window) / step - 1)
             let keep: Bool
             if case .absent = rule.kind { keep = true } else { keep = !state.buckets.isEmpty || state.firing }
-            keys[values] = keep ? state : nil
+            keys[key] = keep ? state : nil
         }
         return outcomes
     }

@@ -24,7 +24,7 @@ public final class SignalEngine {
 
     /// The rules' distinct queries (many rules share one: a signal's severities, a ratio's denominator), each
     /// checked once per record; per rule, the index of its query and of its ratio's denominator.
-    private let distinctQueries: [Query]
+    private let distinctQueries: [RecordMatcher]
     private let queryIndex: [Int]
     private let denominatorIndex: [Int?]
     /// Per distinct query, for the record being ingested: 0 unknown, 1 matches, 2 does not.
@@ -44,7 +44,7 @@ public final class SignalEngine {
             if case .ratio(let of, _, _) = rule.kind { return index(of: of) }
             return nil
         }
-        distinctQueries = distinct
+        distinctQueries = distinct.map(RecordMatcher.init)
         answers = [UInt8](repeating: 0, count: distinct.count)
     }
 
@@ -60,8 +60,15 @@ public final class SignalEngine {
 
     /// Takes records as they were committed; `arrival` is wall-clock seconds (the watermark's idle rule).
     public func ingest(_ records: [LogRecord], arrival: Double) {
+        // Records of one source come in runs: the watermark hears of each run once, not of every record.
+        var run: (source: String, newest: Int64)?
         for record in records {
-            watermark.saw(source: record.source, time: record.timestamp, arrival: arrival)
+            if let current = run, current.source == record.source {
+                run!.newest = max(current.newest, record.timestamp)
+            } else {
+                if let current = run { watermark.saw(source: current.source, time: current.newest, arrival: arrival) }
+                run = (record.source, record.timestamp)
+            }
             historyStart = min(historyStart ?? record.timestamp, record.timestamp)
             if nextEvaluation == nil {
                 nextEvaluation = (record.timestamp / policy.evaluationStep + 1) * policy.evaluationStep
@@ -69,23 +76,24 @@ public final class SignalEngine {
             if let evaluated = nextEvaluation, record.timestamp < evaluated - policy.evaluationStep {
                 lateRecords += 1
             }
-            let fingerprint = FieldAccess.value(of: "fingerprint", in: record).text
             var isNew = false
             // How long ago the template was last seen, before this record; nil when never.
             var unseenFor: Int64?
-            if let fingerprint {
-                let last = fingerprintsSeen[fingerprint]
-                unseenFor = last.map { record.timestamp - $0 }
-                if let historyStart, record.timestamp - historyStart >= learningPeriod {
-                    isNew = last == nil
+            if let fingerprint = Self.fingerprint(of: record) {
+                if let seen = fingerprintsSeen.index(forKey: fingerprint) {
+                    let last = fingerprintsSeen.values[seen]
+                    unseenFor = record.timestamp - last
+                    fingerprintsSeen.values[seen] = max(last, record.timestamp)
+                } else {
+                    if let historyStart, record.timestamp - historyStart >= learningPeriod { isNew = true }
+                    fingerprintsSeen[fingerprint] = record.timestamp
                 }
-                fingerprintsSeen[fingerprint] = max(last ?? record.timestamp, record.timestamp)
             }
             for index in answers.indices { answers[index] = 0 }
             for (position, rule) in rules.enumerated() {
                 var newTemplate = isNew
                 // Seen before, but long enough ago to count as new again.
-                if case .newFingerprint(let lookback) = rule.rule.kind, let unseenFor, unseenFor > lookback {
+                if let lookback = rule.newFingerprintLookback, let unseenFor, unseenFor > lookback {
                     newTemplate = true
                 }
                 let inDenominator = denominatorIndex[position].map { answer($0, for: record) } ?? false
@@ -94,6 +102,16 @@ public final class SignalEngine {
                     inDenominator: inDenominator)
             }
         }
+        if let current = run { watermark.saw(source: current.source, time: current.newest, arrival: arrival) }
+    }
+
+    /// The enricher's `fingerprint` field (see `RecordEnricher`), without building a table value.
+    private static func fingerprint(of record: LogRecord) -> String? {
+        for field in record.fields where field.name == "fingerprint" {
+            if case .string(let text) = field.value { return text }
+            return FieldAccess.value(of: "fingerprint", in: record).text
+        }
+        return nil
     }
 
     /// Evaluates every window the watermark has passed; returns the signals that started, changed or ended.
