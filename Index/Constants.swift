@@ -6,8 +6,9 @@ enum SegmentFormat {
     static let magic: UInt64 = 0x3147_4553_5147_4F4C
     /// Bump when the layout in docs/segment-format.md changes. Format. Version 2 added per-block field
     /// ranges after the filters; version 3 stores each block as separately compressed streams; version 4
-    /// splits a block's messages into groups by service and level. Files of versions 1 to 3 are still read.
-    static let version: UInt32 = 4
+    /// splits a block's messages into groups by service and level; version 5 stores each group's first
+    /// lines apart from the rest of its messages. Files of versions 1 to 4 are still read.
+    static let version: UInt32 = 5
     static let headerSize = 16
     static let footerSize = 128
     static let directoryEntrySize = 48

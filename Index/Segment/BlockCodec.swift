@@ -7,7 +7,8 @@
 enum BlockCodec {
     static let columnsStream = 0
     /// Version 3: every message of the block. Version 4: the map of message groups, whose streams follow
-    /// the field streams (see `MessageGroups`).
+    /// the field streams (see `MessageGroups`); version 5: two streams per group, heads and rests (see
+    /// `HeadsAndRests`).
     static let messagesStream = 1
     /// Which fields each record holds, in its order: only a whole record needs it.
     static let layoutStream = 2
@@ -50,7 +51,7 @@ enum BlockCodec {
                 services: services.codes, serviceCount: services.dictionarySize, levels: levels,
                 messageBytes: records.indices.map { records[$0].message.utf8.count }, minimumBytes: messageGroupBytes)
             columns.writeVarint(groups.groupCount)
-            let messageStreams = MessageGroups.streams(
+            let messageStreams = MessageGroups.headAndRestStreams(
                 groups.members(services: services.codes, levels: levels), message: { records[$0].message })
             return Encoded(
                 streams: [columns.bytes, groups.encoded(), layout.bytes] + fieldStreams + messageStreams,

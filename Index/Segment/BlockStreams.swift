@@ -74,10 +74,13 @@ struct BlockStreamTable {
             guard let codec = CompressionCodec(rawValue: raw) else {
                 throw .malformed("unknown stream codec \(raw)", at: reader.offset - 1)
             }
-            let storedLength = try reader.readLength()
+            // Bounded by the block, not by the bytes at hand: read from a prefix, the table is all there is
+            // (checking it against the prefix failed every block with a stream longer than what followed
+            // the table in the prefix, and every such block was then read whole).
+            let streamStoredLength = try reader.readIndex(below: storedLength + 1, what: "stored stream length")
             // Bounded by the block's decompressed size, so a corrupt length cannot ask for a huge buffer.
             let streamPayloadLength = try reader.readIndex(below: payloadLength + 1, what: "stream length")
-            entries.append((codec, storedLength, streamPayloadLength, try reader.readUInt32()))
+            entries.append((codec, streamStoredLength, streamPayloadLength, try reader.readUInt32()))
         }
         tableLength = reader.offset
         var start = tableLength

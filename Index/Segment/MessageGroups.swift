@@ -100,6 +100,33 @@ public struct MessageGroups: Equatable, Sendable {
         return members
     }
 
+    /// Version 5: two streams per group, its heads then its rests (see `HeadsAndRests`).
+    static func headAndRestStreams(_ members: [[Int]], message: (Int) -> String) -> [[UInt8]] {
+        members.flatMap { records -> [[UInt8]] in
+            var heads = ByteWriter(reservingCapacity: records.count * 100)
+            var rests = ByteWriter(reservingCapacity: 0)
+            var splits: [(head: Int, rest: Int?)] = []
+            splits.reserveCapacity(records.count)
+            for record in records {
+                let split = message(record).withUTF8Bytes { HeadsAndRests.split($0) }
+                splits.append(split)
+                heads.writeVarint(split.head << 1 | (split.rest == nil ? 0 : 1))
+                if let rest = split.rest { rests.writeVarint(rest) }
+            }
+            for (record, split) in zip(records, splits) {
+                message(record).withUTF8Bytes { bytes in
+                    heads.write(UnsafeBufferPointer(rebasing: bytes[..<split.head]))
+                }
+            }
+            for (record, split) in zip(records, splits) where split.rest != nil {
+                message(record).withUTF8Bytes { bytes in
+                    rests.write(UnsafeBufferPointer(rebasing: bytes[(split.head + 1)...]))
+                }
+            }
+            return [heads.bytes, rests.bytes]
+        }
+    }
+
     /// One stream per group: its records' message lengths, then their bytes.
     static func streams(_ members: [[Int]], message: (Int) -> String) -> [[UInt8]] {
         members.map { records in
@@ -108,5 +135,54 @@ public struct MessageGroups: Equatable, Sendable {
             for record in records { writer.write(message(record).utf8) }
             return writer.bytes
         }
+    }
+}
+
+/// Version 5 stores each message group as two streams: the heads (each message's first line, up to its
+/// first LF) and the rests (what follows that LF). A phrase query checks the heads first: a stack trace's
+/// frames are most of an error group's bytes, and a phrase found in the first line is found in the
+/// message, so only the candidates whose head does not match need their rest.
+///
+/// Heads stream: per member, `varint(head length << 1 | has a rest)`; then the heads' bytes. Rests
+/// stream: per member with a rest, `varint(rest length)`; then those rests' bytes (empty when none has).
+/// The message is the head, then LF and the rest when it has one.
+enum HeadsAndRests {
+    /// The head's length and, when the message holds an LF, the rest's.
+    static func split(_ bytes: UnsafeBufferPointer<UInt8>) -> (head: Int, rest: Int?) {
+        guard let newline = bytes.firstIndex(of: 0x0A) else { return (bytes.count, nil) }
+        return (newline, bytes.count - newline - 1)
+    }
+
+    /// The heads' ranges in a heads stream of `count` members, and which have a rest.
+    static func heads(
+        _ stream: UnsafeRawBufferPointer, count: Int
+    ) throws(DecodeError) -> (
+        ranges: [Range<Int>], hasRest: [Bool]
+    ) {
+        var reader = ByteReader(stream)
+        var lengths: [Int] = []
+        var hasRest: [Bool] = []
+        lengths.reserveCapacity(count)
+        hasRest.reserveCapacity(count)
+        for _ in 0..<count {
+            let coded = try reader.readVarint()
+            guard coded >> 1 <= UInt64(stream.count) else {
+                throw .malformed("a message head runs past its stream", at: reader.offset)
+            }
+            lengths.append(Int(coded >> 1))
+            hasRest.append(coded & 1 == 1)
+        }
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(count)
+        var start = reader.offset
+        for length in lengths {
+            guard length <= stream.count - start else {
+                throw .malformed("a message head runs past its stream", at: start)
+            }
+            ranges.append(start..<(start + length))
+            start += length
+        }
+        guard start == stream.count else { throw .malformed("bytes left after the last message head", at: start) }
+        return (ranges, hasRest)
     }
 }

@@ -547,13 +547,15 @@ public final class SegmentReader: Sendable {
             }
         }
         try loader.checkStreamCount(
-            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount,
+            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount * streamsPerMessageGroup,
             names: columns.names.count)
         let groups =
             messages && version >= 4
-            ? try messageGroups(
-                &loader, services: columns.services.codes, serviceCount: columns.services.dictionary.count,
-                levels: columns.levels.map { Int($0?.rawValue ?? 0) }, groupCount: columns.messageGroupCount) : nil
+            ? MessageGroupNumbers(
+                try messageGroups(
+                    &loader, services: columns.services.codes, serviceCount: columns.services.dictionary.count,
+                    levels: columns.levels.map { Int($0?.rawValue ?? 0) }, groupCount: columns.messageGroupCount))
+            : nil
         let loaded =
             messages
             ? try loadMessages(
@@ -575,7 +577,7 @@ public final class SegmentReader: Sendable {
     }
 
     /// Calls `body` with each record's message bytes (those of `rows` at least, ascending positions; all
-    /// when nil; the others may be empty): in a version 4 block only the message groups that hold the
+    /// when nil; the others may be empty): in a version 4 or 5 block only the message groups that hold the
     /// rows are decompressed.
     public func withMessageBytes<T>(
         _ index: Int, rows: [Int]?, _ body: ([UnsafeRawBufferPointer]) -> T
@@ -604,14 +606,78 @@ public final class SegmentReader: Sendable {
             groupCount: groupIndex.groupCount)
         // Checked once the table is read (the index may come from the cache, the streams never do).
         try loader.checkStreamCount(
-            BlockCodec.firstFieldStream + groupIndex.nameCount + groupIndex.groupCount, names: groupIndex.nameCount)
+            BlockCodec.firstFieldStream + groupIndex.nameCount + groupIndex.groupCount * streamsPerMessageGroup,
+            names: groupIndex.nameCount)
         return withExtendedLifetime(loaded.buffers) { body(loaded.messages) }
     }
+
+    /// The rows of block `index` (ascending positions) whose message passes `check`. With
+    /// `firstLineSuffices` (the caller knows that a message passes whenever its first line does: words,
+    /// phrases, a regex that looks at nothing past its match), a version 5 block is checked on first lines,
+    /// and only the messages that fail there and go on past them are checked whole, from their group's
+    /// rests: a group's stack traces are decompressed only for such candidates.
+    public func rows(
+        _ index: Int, rows: [Int], passing check: (UnsafeRawBufferPointer) -> Bool, firstLineSuffices: Bool
+    ) throws(StorageError) -> [Int] {
+        guard firstLineSuffices, version >= 5 else {
+            return try withMessageBytes(index, rows: rows) { messages in rows.filter { check(messages[$0]) } }
+        }
+        let count = blocks[index].recordCount
+        var loader = BlockLoader(segment: self, block: index, caches: false)
+        let groupIndex = try messageGroupIndex(&loader)
+        let loaded = try loadMessages(
+            &loader, rows: rows, count: count, groups: groupIndex.groups, nameCount: groupIndex.nameCount,
+            groupCount: groupIndex.groupCount, headsOnly: true)
+        try loader.checkStreamCount(
+            BlockCodec.firstFieldStream + groupIndex.nameCount + groupIndex.groupCount * streamsPerMessageGroup,
+            names: groupIndex.nameCount)
+        var passed: [Int] = []
+        var unsureByGroup: [Int: [Int]] = [:]
+        withExtendedLifetime(loaded.buffers) {
+            for row in rows where row >= 0 && row < count {
+                if check(loaded.messages[row]) {
+                    passed.append(row)
+                } else if loaded.hasRest?[row] == true {
+                    unsureByGroup[groupIndex.groups[row], default: []].append(row)
+                }
+            }
+        }
+        guard !unsureByGroup.isEmpty, let groupHasRest = loaded.groupHasRest else { return passed }
+        var whole: [UInt8] = []
+        for (group, unsure) in unsureByGroup.sorted(by: { $0.key < $1.key }) {
+            let memberHasRest = groupHasRest[group]
+            let restStream = try loader.stream(BlockCodec.firstFieldStream + groupIndex.nameCount + group * 2 + 1)
+            let rests = try loader.decoding { () throws(DecodeError) in
+                try BlockCodec.messageRanges(restStream.bytes, count: memberHasRest.reduce(0) { $0 + ($1 ? 1 : 0) })
+            }
+            // A member's rest is the next one in the rests stream after those of the members before it.
+            var restOfMember = [Int32](repeating: -1, count: memberHasRest.count)
+            var next: Int32 = 0
+            for member in memberHasRest.indices where memberHasRest[member] {
+                restOfMember[member] = next
+                next += 1
+            }
+            withExtendedLifetime((loaded.buffers, restStream)) {
+                for row in unsure {
+                    let rest = rests[Int(restOfMember[Int(loaded.positions[row])])]
+                    whole.removeAll(keepingCapacity: true)
+                    whole.append(contentsOf: loaded.messages[row])
+                    whole.append(0x0A)
+                    whole.append(contentsOf: UnsafeRawBufferPointer(rebasing: restStream.bytes[rest]))
+                    if whole.withUnsafeBytes(check) { passed.append(row) }
+                }
+            }
+        }
+        return passed.sorted()
+    }
+
+    /// Streams per message group: one in version 4, heads and rests in version 5 (see `HeadsAndRests`).
+    var streamsPerMessageGroup: Int { version >= 5 ? 2 : 1 }
 
     /// Where a version 4 block's messages are: each record's group, and the numbers of groups and field
     /// names (group `g` is stream 3 + names + `g`).
     struct MessageGroupIndex {
-        var groups: [Int]
+        var groups: MessageGroupNumbers
         var groupCount: Int
         var nameCount: Int
     }
@@ -631,7 +697,7 @@ public final class SegmentReader: Sendable {
             let nameCount = Int(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
             let groupCount = Int(bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
             return MessageGroupIndex(
-                groups: UnsafeRawBufferPointer(rebasing: bytes[8...]).map { Int($0) }, groupCount: groupCount,
+                groups: MessageGroupNumbers(cached: cached), groupCount: groupCount,
                 nameCount: nameCount)
         }
         let keys = try loader.decoding(BlockCodec.columnsStream) { (stream) throws(DecodeError) in
@@ -656,7 +722,8 @@ public final class SegmentReader: Sendable {
             BlockCache.shared.insert(
                 StreamBuffer.copying(blob), reader: cacheID, block: block, stream: Self.messageGroupIndexCacheStream)
         }
-        return MessageGroupIndex(groups: groups, groupCount: keys.groupCount, nameCount: keys.nameCount)
+        return MessageGroupIndex(
+            groups: MessageGroupNumbers(groups), groupCount: keys.groupCount, nameCount: keys.nameCount)
     }
 
     /// Each record's message group in a version 4 block, from its group map.
@@ -672,9 +739,13 @@ public final class SegmentReader: Sendable {
     /// The message bytes of a version 3 or 4 block's `count` records (of `rows` at least), and the
     /// decompressed streams that hold them (alive as long as the bytes are used). `groups` is each
     /// record's message group (version 4; nil before).
+    /// With `headsOnly`, a version 5 block gives each message's first line alone, and `hasRest` says which
+    /// messages go on after it (nil: the messages are whole).
     private func loadMessages(
-        _ loader: inout BlockLoader, rows: [Int]?, count: Int, groups: [Int]?, nameCount: Int, groupCount: Int
-    ) throws(StorageError) -> (buffers: [StreamBuffer], messages: [UnsafeRawBufferPointer]) {
+        _ loader: inout BlockLoader, rows: [Int]?, count: Int, groups: MessageGroupNumbers?, nameCount: Int,
+        groupCount: Int,
+        headsOnly: Bool = false
+    ) throws(StorageError) -> LoadedMessages {
         var messages = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: count)
         guard let groups else {
             let stream = try loader.stream(BlockCodec.messagesStream)
@@ -684,7 +755,7 @@ public final class SegmentReader: Sendable {
             for record in 0..<count {
                 messages[record] = UnsafeRawBufferPointer(rebasing: stream.bytes[ranges[record]])
             }
-            return ([stream], messages)
+            return LoadedMessages(buffers: [stream], messages: messages)
         }
         // Each record's place in its group's stream. Over raw buffers: this runs for every block a query
         // reads messages of, and the checked array accesses were a tenth of a phrase count at 10M lines.
@@ -696,17 +767,15 @@ public final class SegmentReader: Sendable {
         var sizes = [Int](repeating: 0, count: groupCount)
         var positions = [Int32](repeating: 0, count: count)
         var wanted = [Bool](repeating: rows == nil, count: groupCount)
-        let valid = groups.withUnsafeBufferPointer { groups in
-            sizes.withUnsafeMutableBufferPointer { sizes in
-                positions.withUnsafeMutableBufferPointer { positions in
-                    for record in 0..<count {
-                        let group = groups[record]
-                        guard group >= 0 && group < groupCount else { return false }
-                        positions[record] = Int32(truncatingIfNeeded: sizes[group])
-                        sizes[group] += 1
-                    }
-                    return true
+        let valid = sizes.withUnsafeMutableBufferPointer { sizes in
+            positions.withUnsafeMutableBufferPointer { positions in
+                for record in 0..<count {
+                    let group = groups[record]
+                    guard group >= 0 && group < groupCount else { return false }
+                    positions[record] = Int32(truncatingIfNeeded: sizes[group])
+                    sizes[group] += 1
                 }
+                return true
             }
         }
         guard valid else {
@@ -718,24 +787,63 @@ public final class SegmentReader: Sendable {
         var buffers: [StreamBuffer] = []
         var ranges = [[Range<Int>]](repeating: [], count: groupCount)
         var bases = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: groupCount)
+        var hasRest: [[Bool]]? =
+            headsOnly && streamsPerMessageGroup == 2 ? Array(repeating: [], count: groupCount) : nil
         for group in 0..<groupCount where wanted[group] {
-            let stream = try loader.stream(BlockCodec.firstFieldStream + nameCount + group)
-            ranges[group] = try loader.decoding { () throws(DecodeError) in
-                try BlockCodec.messageRanges(stream.bytes, count: sizes[group])
-            }
-            bases[group] = stream.bytes
+            let stream = try loader.stream(BlockCodec.firstFieldStream + nameCount + group * streamsPerMessageGroup)
             buffers.append(stream)
+            guard streamsPerMessageGroup == 2 else {
+                ranges[group] = try loader.decoding { () throws(DecodeError) in
+                    try BlockCodec.messageRanges(stream.bytes, count: sizes[group])
+                }
+                bases[group] = stream.bytes
+                continue
+            }
+            let heads = try loader.decoding { () throws(DecodeError) in
+                try HeadsAndRests.heads(stream.bytes, count: sizes[group])
+            }
+            if headsOnly || !heads.hasRest.contains(true) {
+                ranges[group] = heads.ranges
+                bases[group] = stream.bytes
+                hasRest?[group] = heads.hasRest
+                continue
+            }
+            let restStream = try loader.stream(BlockCodec.firstFieldStream + nameCount + group * 2 + 1)
+            let restCount = heads.hasRest.reduce(0) { $0 + ($1 ? 1 : 0) }
+            let rests = try loader.decoding { () throws(DecodeError) in
+                try BlockCodec.messageRanges(restStream.bytes, count: restCount)
+            }
+            let joined = StreamBuffer.joining(
+                heads: stream.bytes, heads.ranges, hasRest: heads.hasRest, rests: restStream.bytes, rests)
+            ranges[group] = joined.ranges
+            bases[group] = joined.buffer.bytes
+            buffers.append(joined.buffer)
         }
+        var restFlags: [Bool]? = hasRest.map { _ in [Bool](repeating: false, count: count) }
         func place(_ record: Int) {
             let group = groups[record]
-            messages[record] = UnsafeRawBufferPointer(rebasing: bases[group][ranges[group][Int(positions[record])]])
+            let position = Int(positions[record])
+            messages[record] = UnsafeRawBufferPointer(rebasing: bases[group][ranges[group][position]])
+            if let hasRest { restFlags![record] = hasRest[group][position] }
         }
         if let rows {
             for row in rows where row >= 0 && row < count { place(row) }
         } else {
             for record in 0..<count { place(record) }
         }
-        return (buffers, messages)
+        return LoadedMessages(
+            buffers: buffers, messages: messages, hasRest: restFlags, positions: positions, groupHasRest: hasRest)
+    }
+
+    /// What `loadMessages` read: the streams (alive as long as the bytes are used), each record's message
+    /// bytes (or first line, with `hasRest`), and for first lines, where each record lies in its group and
+    /// which members of each group have a rest.
+    private struct LoadedMessages {
+        var buffers: [StreamBuffer]
+        var messages: [UnsafeRawBufferPointer]
+        var hasRest: [Bool]? = nil
+        var positions: [Int32] = []
+        var groupHasRest: [[Bool]]? = nil
     }
 
     /// Calls `body` with one decompressed, verified stream of a block (a version 1 or 2 block's whole
@@ -763,6 +871,10 @@ public final class SegmentReader: Sendable {
         static let wholeReadBytes = 16384
         /// The bytes read first for a table (3 + names + groups entries of ~12 bytes fit in most blocks).
         static let tablePrefixBytes = 2048
+
+        /// What a table of `streams` entries takes at most while each stream is under 4 GiB: the count,
+        /// then per entry a codec byte, two varints of at most 5 bytes and a checksum.
+        static func maxTableBytes(streams: Int) -> Int { 10 + streams * 15 }
 
         /// Whether streams read from the file go into the block cache.
         let caches: Bool
@@ -839,6 +951,20 @@ public final class SegmentReader: Sendable {
                 }
             }
             var parsed = parse(prefix)
+            // A table longer than the prefix (a block with many field names, and two streams per message
+            // group in version 5): read as much as its stream count says it may take, before falling
+            // back to the whole block (which cost a phrase count twice its time when tables grew past it).
+            if parsed == nil && prefixLength < info.storedLength,
+                let streamCount = prefix.withUnsafeBytes({ bytes -> Int? in
+                    var reader = ByteReader(bytes)
+                    return (try? reader.readVarint()).map { Int(min($0, UInt64(Int32.max))) }
+                }),
+                Self.maxTableBytes(streams: streamCount) > prefixLength
+            {
+                prefixLength = min(info.storedLength, Self.maxTableBytes(streams: streamCount))
+                prefix = try segment.file.read(at: info.offset, count: prefixLength)
+                parsed = parse(prefix)
+            }
             if parsed == nil && prefixLength < info.storedLength {
                 prefixLength = info.storedLength
                 prefix = try segment.file.read(at: info.offset, count: prefixLength)
@@ -889,5 +1015,36 @@ public final class SegmentReader: Sendable {
                 try withExtendedLifetime(buffer) { () throws(DecodeError) in try body(buffer.bytes) }
             }
         }
+    }
+}
+
+/// Each record's message group in a block: the block cache's byte per record as it is (a copy into an
+/// `[Int]` per block read was a tenth of a message scan), or numbers decoded from the block.
+struct MessageGroupNumbers {
+    /// Keeps `narrow` alive.
+    private let owner: StreamBuffer?
+    private let narrow: UnsafeRawBufferPointer?
+    private let wide: [Int]
+    let count: Int
+
+    /// From the block cache's blob: two UInt32 counts, then a byte per record.
+    init(cached: StreamBuffer) {
+        owner = cached
+        narrow = UnsafeRawBufferPointer(rebasing: cached.bytes[8...])
+        wide = []
+        count = cached.bytes.count - 8
+    }
+
+    init(_ groups: [Int]) {
+        owner = nil
+        narrow = nil
+        wide = groups
+        count = groups.count
+    }
+
+    @inline(__always)
+    subscript(record: Int) -> Int {
+        if let narrow { return Int(narrow[record]) }
+        return wide[record]
     }
 }

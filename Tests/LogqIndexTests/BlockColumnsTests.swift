@@ -84,4 +84,31 @@ import Testing
         #expect(throws: StorageError.self) { try reader.readColumns(0, rows: nil, columns: [], fields: ["traceId"]) }
         #expect(throws: StorageError.self) { try reader.readBlock(0) }
     }
+
+    /// A reader of a few streams reads the block's table from its first bytes, then those streams: the
+    /// table parses from a prefix that holds it, however long the streams after it are (a check of
+    /// each stream's length against the prefix sent every large block to a whole read).
+    @Test func theStreamTableParsesFromAPrefixThatHoldsIt() throws {
+        var factory = RecordFactory(seed: 44)
+        let records = factory.records(count: 2000)
+        let path = temporaryDirectory() + "/p.seg"
+        try SegmentWriter().write(records, to: path)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let block = try SegmentReader(path: path).blocks[0]
+        let stored = Array(bytes[block.offset..<(block.offset + block.storedLength)])
+        let whole = try stored.withUnsafeBytes { try BlockStreamTable(parsing: $0, payloadLength: block.payloadLength) }
+        #expect(whole.entries.contains { $0.range.count > 2048 }, "a stream longer than the prefix")
+        let prefix = Array(stored[..<whole.tableLength])
+        let parsed = try prefix.withUnsafeBytes {
+            try BlockStreamTable(parsing: $0, storedLength: block.storedLength, payloadLength: block.payloadLength)
+        }
+        #expect(parsed.entries.map(\.range) == whole.entries.map(\.range))
+        #expect(parsed.tableLength == whole.tableLength)
+        // One byte short of the table is not enough.
+        #expect(throws: DecodeError.self) {
+            try Array(prefix.dropLast()).withUnsafeBytes {
+                try BlockStreamTable(parsing: $0, storedLength: block.storedLength, payloadLength: block.payloadLength)
+            }
+        }
+    }
 }

@@ -43,7 +43,7 @@ import Testing
         var postings: [String: [UInt32]]
     }
 
-    @Test(arguments: [1, 2, 3, 4])
+    @Test(arguments: [1, 2, 3, 4, 5])
     func readsEveryCommittedVersion(version: Int) throws {
         let directory = "\(Self.fixtures)/v\(version)"
         let reader = try SegmentReader(path: directory + "/platform-300.seg")
@@ -59,6 +59,17 @@ import Testing
             try reader.withMessageBytes(block, rows: nil) { $0.map { String(decoding: $0, as: UTF8.self) } }
         }
         #expect(messages == decoded.map(\.message))
+        // Checks on first lines (version 5; whole messages before) find the same rows as on whole messages.
+        for block in reader.blocks.indices {
+            let rows = Array(0..<reader.blocks[block].recordCount)
+            let expected = try reader.withMessageBytes(block, rows: rows) { messages in
+                rows.filter { PhraseMatcher(["order"]).matches(messages[$0]) }
+            }
+            #expect(
+                try reader.rows(
+                    block, rows: rows, passing: { PhraseMatcher(["order"]).matches($0) }, firstLineSuffices: true)
+                    == expected)
+        }
         for term in Self.checkedTerms {
             #expect(try reader.postings(for: term) == expected.postings[term.description], "\(term)")
         }

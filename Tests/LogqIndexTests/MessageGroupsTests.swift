@@ -47,7 +47,7 @@ import Testing
         let path = temporaryDirectory() + "/g.seg"
         try SegmentWriter().write(records, to: path)
         let reader = try SegmentReader(path: path)
-        #expect(reader.version == 4)
+        #expect(reader.version == SegmentFormat.version)
         for (block, info) in reader.blocks.enumerated() {
             let written = Array(records[info.firstOrdinal..<(info.firstOrdinal + info.recordCount)])
             #expect(try reader.readBlock(block) == written)
@@ -82,8 +82,8 @@ import Testing
                 groupCount: slice.messageGroupCount)
         }
         let groups = map.groups(services: slice.columns["service"]!.codes, levels: slice.columns["level"]!.codes)
-        // Damage the group of the first record (an order error).
-        let damaged = table.entries[BlockCodec.firstFieldStream + slice.names.count + groups[0]]
+        // Damage the heads of the group of the first record (an order error).
+        let damaged = table.entries[BlockCodec.firstFieldStream + slice.names.count + 2 * groups[0]]
         bytes[block.offset + damaged.range.lowerBound + 1] ^= 0x40
         try Data(bytes).write(to: URL(fileURLWithPath: path))
 
@@ -93,5 +93,64 @@ import Testing
         #expect(try reader.withMessageBytes(0, rows: healthy) { _ in true })
         #expect(throws: StorageError.self) { try reader.readRecords(0, rows: [0]) }
         #expect(throws: StorageError.self) { try reader.readBlock(0) }
+    }
+
+    /// Format 5: each group's first lines apart from the rest of its messages. Every placement of LFs
+    /// reads back exactly, and the heads are the messages' first lines.
+    @Test func headsAndRestsReadBackExactly() throws {
+        let messages = [
+            "", "\n", "\n\n", "plain", "first\n", "first\nsecond", "first\r\nsecond\n", "\nonly a rest",
+            "lock wait timeout\n\tat com.coffee.Order.run(Order.java:42)\n\tat java.base/Thread.run",
+            "ünïcode\nnext ünïcode",
+        ]
+        let records = (0..<3000).map { index in
+            LogRecord(
+                timestamp: 1_795_424_400_000_000_000 + Int64(index) * 1_000_000, level: index % 3 == 0 ? .error : .info,
+                service: index % 2 == 0 ? "order" : "member", host: "app-01",
+                message: messages[index % messages.count] + (index % 4 == 0 ? " #\(index)" : ""))
+        }
+        let path = temporaryDirectory() + "/h.seg"
+        try SegmentWriter(options: .init(recordsPerBlock: 512, messageGroupBytes: 512)).write(records, to: path)
+        let reader = try SegmentReader(path: path)
+        for (block, info) in reader.blocks.enumerated() {
+            let written = Array(records[info.firstOrdinal..<(info.firstOrdinal + info.recordCount)])
+            #expect(try reader.readBlock(block) == written)
+            let rows = Array(0..<info.recordCount)
+            let whole = try reader.withMessageBytes(block, rows: rows) { messages in
+                rows.map { String(decoding: messages[$0], as: UTF8.self) }
+            }
+            #expect(whole == written.map(\.message))
+            // A check that passes nothing sees every first line, then the whole of each message that goes on.
+            let some = stride(from: block % 3, to: info.recordCount, by: 3).map { $0 }
+            var seen: [String] = []
+            let passed = try reader.rows(
+                block, rows: some,
+                passing: {
+                    seen.append(String(decoding: $0, as: UTF8.self))
+                    return false
+                }, firstLineSuffices: true)
+            #expect(passed.isEmpty)
+            let expected = some.map { written[$0].message }
+            // Bytes up to the first LF: "first\r\nsecond" has the head "first\r".
+            let firstLines = expected.map { String(decoding: Array($0.utf8.prefix { $0 != 0x0A }), as: UTF8.self) }
+            #expect(Array(seen.prefix(some.count)) == firstLines)
+            // Whole messages are read group by group.
+            #expect(seen.dropFirst(some.count).sorted() == expected.filter { $0.utf8.contains(0x0A) }.sorted())
+            // A check that passes every first line never reads a whole message; one that passes only whole
+            // messages finds exactly the multi-line ones.
+            var wholeSeen = 0
+            #expect(
+                try reader.rows(
+                    block, rows: some,
+                    passing: { _ in
+                        wholeSeen += 1
+                        return true
+                    }, firstLineSuffices: true) == some)
+            #expect(wholeSeen == some.count)
+            #expect(
+                try reader.rows(block, rows: some, passing: { $0.contains(0x0A) }, firstLineSuffices: true)
+                    == some.filter { written[$0].message.utf8.contains(0x0A) })
+        }
+        try reader.verifyInvariants()
     }
 }

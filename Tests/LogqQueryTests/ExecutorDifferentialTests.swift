@@ -10,7 +10,8 @@ import Testing
     static let queries = [
         "*", "level:error", "service:order level:error", "timeout", "\"lock wait\"", "payment failed", "status:500",
         "request_time:0.5", "service:absent", "host:app-02 latte", "ünïcode", "level:warn service:gateway cache",
-        "source:/var/log/app.log", "traceId:zzz",
+        "source:/var/log/app.log", "traceId:zzz", "\"wait timeout\"", "\"payment failed cache\" level:error",
+        "/wait\\s+timeout/", "/(?i)lock wait/", "/cache$/", "/failed(?=\\n)/", "service:order /ordER|order/",
     ]
 
     func randomRecords(seed: UInt64, count: Int) -> [LogRecord] {
@@ -24,8 +25,13 @@ import Testing
         return (0..<count).map { _ in
             // Equal timestamps happen: several lines in one millisecond.
             timestamp += Int64(next() % 3) * 1_000_000
-            let message = (0..<(1 + Int(next() % 6))).map { _ in words[Int(next() % UInt64(words.count))] }
-                .joined(separator: " ")
+            // Some messages go on over several lines (a stack trace's shape): a phrase may span the first
+            // line's end, or lie past it.
+            var message = ""
+            for index in 0..<(1 + Int(next() % 6)) {
+                if index > 0 { message += next() % 4 == 0 ? "\n\t" : " " }
+                message += words[Int(next() % UInt64(words.count))]
+            }
             var fields = [Field("traceId", .string(String(next() % 50)))]
             if next() % 2 == 0 { fields.append(Field("status", .int([200, 500, 504][Int(next() % 3)]))) }
             if next() % 3 == 0 { fields.append(Field("request_time", .double([0.5, 1.25][Int(next() % 2)]))) }

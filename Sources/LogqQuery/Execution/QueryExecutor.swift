@@ -14,7 +14,7 @@ public struct QueryExecutor: Sendable {
     /// Up to `limit` matching records, newest first.
     public func search(_ query: Query, limit: Int) throws(StorageError) -> [LogRecord] {
         guard limit > 0 else { return [] }
-        var results = snapshot.memtableChunks.joined().filter(query.matches)
+        var results = snapshot.memtableRecords(matching: query)
         results = newestFirst(results, limit: limit)
 
         for segment in snapshot.segments.sorted(by: { $0.maxTime > $1.maxTime }) {
@@ -54,7 +54,7 @@ public struct QueryExecutor: Sendable {
         func oldestFirst(_ records: [LogRecord]) -> [LogRecord] {
             Array(records.sorted { $0.timestamp < $1.timestamp }.prefix(limit))
         }
-        var results = oldestFirst(snapshot.memtableChunks.joined().filter(query.matches))
+        var results = oldestFirst(snapshot.memtableRecords(matching: query))
         for segment in snapshot.segments.sorted(by: { $0.minTime < $1.minTime }) {
             let cutoff = results.count == limit ? results.last!.timestamp : Int64.max
             guard segment.minTime <= cutoff else { continue }
@@ -79,7 +79,7 @@ public struct QueryExecutor: Sendable {
 
     /// How many records match.
     public func count(_ query: Query) throws(StorageError) -> Int {
-        var total = snapshot.memtableChunks.joined().reduce(0) { $0 + (query.matches($1) ? 1 : 0) }
+        var total = snapshot.memtableCount(matching: query)
         for segment in snapshot.segments {
             if query.root == .all {
                 total += segment.recordCount
@@ -303,7 +303,6 @@ extension QueryExecutor {
     ) throws(StorageError)
         -> Int
     {
-        let matchers = filters.compactMap { $0.messageMatcher() }
         let blockRuns = Self.blockRuns(candidates, in: segment).map {
             (block: $0.block, ordinals: candidates[$0.range])
         }
@@ -315,9 +314,7 @@ extension QueryExecutor {
             let first = segment.blocks[run.block].firstOrdinal
             do {
                 let rows = run.ordinals.map { Int($0) - first }
-                let found = try segment.withMessageBytes(run.block, rows: rows) { messages in
-                    rows.reduce(0) { total, row in total + (matchers.allSatisfy { $0(messages[row]) } ? 1 : 0) }
-                }
+                let found = try segment.rows(rows, ofBlock: run.block, passing: filters).count
                 counts.withLock { $0[index] = found }
             } catch let error as StorageError {
                 failure.withLock { $0 = $0 ?? error }

@@ -111,6 +111,17 @@ extension Filter {
         }
     }
 
+    /// Whether finding the filter's match in a message's first line is enough to know the message matches
+    /// (words and phrases: the first line's words are the message's first words; a regex that looks at
+    /// nothing past its match, see `QueryRegex.matchesInAPrefixHold`).
+    var isFoundInFirstLineAlone: Bool {
+        switch self {
+        case .messageWords: return true
+        case .regex(let field, let regex): return field == Term.messageField && regex.matchesInAPrefixHold
+        default: return false
+        }
+    }
+
     /// The check of a message-only filter on the message's bytes in place.
     func messageMatcher() -> (@Sendable (UnsafeRawBufferPointer) -> Bool)? {
         switch self {

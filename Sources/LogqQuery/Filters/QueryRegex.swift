@@ -32,9 +32,29 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
         regex = try PCRE2Regex(pattern)
         requiredLiteral = Self.requiredLiteral(of: pattern)
         indexWords = Self.indexWords(of: pattern)
+        matchesInAPrefixHold = Self.looksOnlyUpToItsMatch(pattern)
     }
 
     public static func == (lhs: QueryRegex, rhs: QueryRegex) -> Bool { lhs.pattern == rhs.pattern }
+
+    /// Whether a match found in a message's first line (up to, not including, its first LF) is a match in
+    /// the whole message: true when nothing in the pattern looks past the end of its match, other than
+    /// `\b` and `\B`, which see the same non-word character in the LF as at the end of the line. End
+    /// anchors (`$`, `\Z`, `\z`), lookaheads and verbs are left to the whole message (and so is any
+    /// pattern holding them literally, escaped: the check is on the pattern's text).
+    let matchesInAPrefixHold: Bool
+
+    private static func looksOnlyUpToItsMatch(_ pattern: String) -> Bool {
+        let text = Array(pattern.utf8)
+        func holds(_ needle: String) -> Bool {
+            let bytes = Array(needle.utf8)
+            return text.count >= bytes.count
+                && (0...(text.count - bytes.count)).contains { start in
+                    text[start..<(start + bytes.count)].elementsEqual(bytes)
+                }
+        }
+        return !["$", "\\Z", "\\z", "(?=", "(?!", "(*"].contains(where: holds)
+    }
 
     public func matches(_ text: String) -> Bool {
         var text = text

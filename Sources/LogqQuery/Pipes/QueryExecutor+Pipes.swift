@@ -132,7 +132,7 @@ extension QueryExecutor {
     /// when the filter must check them or the pipe reads them.
     func aggregateMatches(_ query: Query, _ prototype: Aggregation) throws -> Aggregation {
         var result = prototype
-        for record in snapshot.memtableChunks.joined() where query.matches(record) { try result.add(record) }
+        try snapshot.forEachMemtableRecord(matching: query) { record throws in try result.add(record) }
         struct Work {
             var segment: SegmentReader
             var block: Int
@@ -195,10 +195,7 @@ extension QueryExecutor {
                     var item = items[index]
                     let recordCount = item.segment.blocks[item.block].recordCount
                     if let checks = item.messageChecks, let rows = item.rows {
-                        let matchers = checks.compactMap { $0.messageMatcher() }
-                        item.rows = try item.segment.withMessageBytes(item.block, rows: rows) { messages in
-                            rows.filter { row in matchers.allSatisfy { $0(messages[row]) } }
-                        }
+                        item.rows = try item.segment.rows(rows, ofBlock: item.block, passing: checks)
                         item.exact = true
                         if item.rows!.isEmpty { continue }
                     }

@@ -1,0 +1,15 @@
+import LogqIndex
+
+extension SegmentReader {
+    /// The rows of `block` (ascending positions) whose messages pass every filter (word, phrase or
+    /// message-regex filters, see `Filter.messageMatcher`). When every filter is found in a first line
+    /// alone (`Filter.isFoundInFirstLineAlone`), a version 5 block is checked on first lines first: in the
+    /// Spring services' error groups the stack traces are most of the bytes, and a phrase is nearly always
+    /// in the first line.
+    func rows(_ rows: [Int], ofBlock block: Int, passing filters: [Filter]) throws(StorageError) -> [Int] {
+        let matchers = filters.compactMap { $0.messageMatcher() }
+        return try self.rows(
+            block, rows: rows, passing: { message in matchers.allSatisfy { $0(message) } },
+            firstLineSuffices: filters.allSatisfy(\.isFoundInFirstLineAlone))
+    }
+}
