@@ -11,7 +11,8 @@ import Testing
         "*", "level:error", "service:order level:error", "timeout", "\"lock wait\"", "payment failed", "status:500",
         "request_time:0.5", "service:absent", "host:app-02 latte", "ünïcode", "level:warn service:gateway cache",
         "source:/var/log/app.log", "traceId:zzz", "\"wait timeout\"", "\"payment failed cache\" level:error",
-        "/wait\\s+timeout/", "/(?i)lock wait/", "/cache$/", "/failed(?=\\n)/", "service:order /ordER|order/",
+        "rid:r17", "rid:r2999 level:error", "rid:r1500 OR rid:r2", "/wait\\s+timeout/", "/(?i)lock wait/", "/cache$/",
+        "/failed(?=\\n)/", "service:order /ordER|order/",
     ]
 
     func randomRecords(seed: UInt64, count: Int) -> [LogRecord] {
@@ -22,6 +23,7 @@ import Testing
         }
         let words = ["payment", "failed", "Lock", "wait", "timeout", "cache", "latte", "ünïcode", "order"]
         var timestamp: Int64 = 1_795_424_400_000_000_000
+        var ridCounter = 0
         return (0..<count).map { _ in
             // Equal timestamps happen: several lines in one millisecond.
             timestamp += Int64(next() % 3) * 1_000_000
@@ -32,7 +34,9 @@ import Testing
                 if index > 0 { message += next() % 4 == 0 ? "\n\t" : " " }
                 message += words[Int(next() % UInt64(words.count))]
             }
-            var fields = [Field("traceId", .string(String(next() % 50)))]
+            // `rid` is held by one record each: its terms live in the blocks' filters, not in posting lists.
+            ridCounter += 1
+            var fields = [Field("traceId", .string(String(next() % 50))), Field("rid", .string("r\(ridCounter)"))]
             if next() % 2 == 0 { fields.append(Field("status", .int([200, 500, 504][Int(next() % 3)]))) }
             if next() % 3 == 0 { fields.append(Field("request_time", .double([0.5, 1.25][Int(next() % 2)]))) }
             return LogRecord(

@@ -23,6 +23,7 @@ public struct QueryExecutor: Sendable {
             guard segment.maxTime >= cutoff else { continue }
             var found: [LogRecord] = []
             let (ordinals, exact) = try candidates(for: query, in: segment)
+            let light = !exact && !query.root.readsMessage
             // Newest first, a block at a time, decoding only the candidate rows (only the newest ones
             // still needed when the candidates match for certain).
             var end = ordinals.count
@@ -32,7 +33,8 @@ public struct QueryExecutor: Sendable {
                 var start = end - 1
                 while start > 0 && Int(ordinals[start - 1]) >= first { start -= 1 }
                 var rows = ordinals[start..<end].map { Int($0) - first }
-                if exact { rows = Array(rows.suffix(limit - found.count)) }
+                if !exact { rows = try matchingRows(rows, of: block, in: segment, query) }
+                if exact || light { rows = Array(rows.suffix(limit - found.count)) }
                 for record in try segment.readRecords(block, rows: rows).reversed() {
                     if record.timestamp < cutoff { break scan }
                     if query.matches(record) {
@@ -60,10 +62,12 @@ public struct QueryExecutor: Sendable {
             guard segment.minTime <= cutoff else { continue }
             var found: [LogRecord] = []
             let (ordinals, exact) = try candidates(for: query, in: segment)
+            let light = !exact && !query.root.readsMessage
             scan: for (block, range) in Self.blockRuns(ordinals, in: segment) {
                 let first = segment.blocks[block].firstOrdinal
                 var rows = ordinals[range].map { Int($0) - first }
-                if exact { rows = Array(rows.prefix(limit - found.count)) }
+                if !exact { rows = try matchingRows(rows, of: block, in: segment, query) }
+                if exact || light { rows = Array(rows.prefix(limit - found.count)) }
                 for record in try segment.readRecords(block, rows: rows) {
                     if record.timestamp > cutoff { break scan }
                     if exact || query.matches(record) {
@@ -95,8 +99,18 @@ public struct QueryExecutor: Sendable {
                 // message checks are left, on the message bytes, without decoding a record.
                 total += try countMessageMatches(checks, candidates, in: segment)
             } else {
-                var reader = BlockCursor(segment: segment)
-                for ordinal in candidates where query.matches(try reader.record(at: Int(ordinal))) { total += 1 }
+                // Only the candidate rows, with only what the filter reads: a field's check (`traceId:…`,
+                // whose candidates are whole blocks when its term is in the blocks' filters) needs no
+                // message and no other field, and messages are most of a block's bytes.
+                for run in Self.blockRuns(candidates, in: segment) {
+                    let first = segment.blocks[run.block].firstOrdinal
+                    let rows = candidates[run.range].map { Int($0) - first }
+                    if query.root.readsMessage {
+                        total += try segment.readRecords(run.block, rows: rows).filter(query.matches).count
+                    } else {
+                        total += try matchingRows(rows, of: run.block, in: segment, query).count
+                    }
+                }
             }
         }
         return total
@@ -275,23 +289,18 @@ func intersect(_ small: [UInt32], _ large: [UInt32]) -> [UInt32] {
     return result
 }
 
-/// Decodes each block once while a query walks its candidates.
-struct BlockCursor {
-    let segment: SegmentReader
-    private var blockIndex = -1
-    private var records: [LogRecord] = []
-
-    init(segment: SegmentReader) {
-        self.segment = segment
-    }
-
-    mutating func record(at ordinal: Int) throws(StorageError) -> LogRecord {
-        let wanted = segment.blockIndex(containing: ordinal)
-        if wanted != blockIndex {
-            records = try segment.readBlock(wanted)
-            blockIndex = wanted
-        }
-        return records[ordinal - segment.blocks[wanted].firstOrdinal]
+extension QueryExecutor {
+    /// The rows of `block` that match `query`, when its check reads no message: decided on records read
+    /// without messages and with only the fields the query names, so that only the matches are then read
+    /// whole (a `traceId:…` whose candidates are whole blocks read every message of them). Otherwise the
+    /// rows as they are, checked when read.
+    func matchingRows(
+        _ rows: [Int], of block: Int, in segment: SegmentReader, _ query: Query
+    ) throws(StorageError) -> [Int] {
+        guard !query.root.readsMessage else { return rows }
+        let records = try segment.readRecords(
+            block, rows: rows, messages: false, fields: query.root.referencedFields)
+        return zip(rows, records).filter { query.matches($0.1) }.map(\.0)
     }
 }
 
