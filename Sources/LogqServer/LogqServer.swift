@@ -47,6 +47,7 @@ public struct LogqServer {
         let tcpTLS = try credentials?.makeTCPContext()
         let enricher = RecordEnricher()
         let metrics = ServerMetrics()
+        LogStore.blockCacheBytes = configuration.blockCacheMegabytes << 20
         let store = try LogStore(
             directory: configuration.dataDirectory,
             options: configuration.storeOptions(enricher: enricher, observer: metrics.storeObserver), logger: logger)

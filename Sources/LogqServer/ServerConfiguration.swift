@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var flushAgeSeconds = 30
     public var compression = CompressionCodec.zstd
     public var zstdLevel: Int32 = 3
+    /// The cache of decompressed block streams shared by every query (`store.block_cache_mb`).
+    public var blockCacheMegabytes = LogStore.defaultBlockCacheBytes >> 20
     /// Syslog (RFC 5424 and 3164) over TCP, octet-counted or LF-framed, and over UDP; nil turns one off.
     public var syslogAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
     public var syslogUDPAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5514)
@@ -372,9 +374,16 @@ extension ServerConfiguration {
                 } else {
                     problems.append("store.zstd_level: must be an integer from 1 to 19")
                 }
+            case "block_cache_mb":
+                if let number = value as? Int, (0...1_048_576).contains(number) {
+                    blockCacheMegabytes = number
+                } else {
+                    problems.append("store.block_cache_mb: must be an integer from 0 to 1048576 (MiB)")
+                }
             default:
                 problems.append(
-                    "store.\(key): unknown key (known: flush_records, flush_age_seconds, compression, zstd_level)")
+                    "store.\(key): unknown key (known: flush_records, flush_age_seconds, compression, zstd_level, "
+                        + "block_cache_mb)")
             }
         }
     }
@@ -531,6 +540,6 @@ extension ServerConfiguration {
     }
 
     private var storeOptionsKey: [Int] {
-        [flushRecordCount, flushAgeSeconds, compression == .zstd ? 0 : 1, Int(zstdLevel)]
+        [flushRecordCount, flushAgeSeconds, compression == .zstd ? 0 : 1, Int(zstdLevel), blockCacheMegabytes]
     }
 }
