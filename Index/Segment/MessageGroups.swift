@@ -1,6 +1,6 @@
-// See docs/segment-format.md, "Message groups" (version 4).
+// See docs/segment-format.md, "Message groups" (versions 4 and 5).
 
-/// How a version 4 block splits its messages into separately compressed streams: by service and level,
+/// How a version 4 or 5 block splits its messages into separately compressed streams: by service and level,
 /// which the columns stream already holds, so a reader knows every record's group without a byte more.
 /// A query for `service:order` words, a phrase in error messages, or the newest order errors decompresses
 /// the groups its candidates are in, not every message of the block: at ten million records a regex over
@@ -124,16 +124,6 @@ public struct MessageGroups: Equatable, Sendable {
                 }
             }
             return [heads.bytes, rests.bytes]
-        }
-    }
-
-    /// One stream per group: its records' message lengths, then their bytes.
-    static func streams(_ members: [[Int]], message: (Int) -> String) -> [[UInt8]] {
-        members.map { records in
-            var writer = ByteWriter(reservingCapacity: records.count * 100)
-            for record in records { writer.writeVarint(message(record).utf8.count) }
-            for record in records { writer.write(message(record).utf8) }
-            return writer.bytes
         }
     }
 }
