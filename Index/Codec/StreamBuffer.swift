@@ -21,33 +21,32 @@ final class StreamBuffer: @unchecked Sendable {
     }
 
     /// A version 5 message group's messages, each head followed by LF and its rest when it has one, and
-    /// where each lies in the new buffer. `headRanges` and `restRanges` index `heads` and `rests`.
+    /// where each lies in the new buffer. `headRanges` index `heads`; `restRanges` (per member, nil for
+    /// none) index `rests`.
     static func joining(
-        heads: UnsafeRawBufferPointer, _ headRanges: [Range<Int>], hasRest: [Bool], rests: UnsafeRawBufferPointer,
-        _ restRanges: [Range<Int>]
+        heads: UnsafeRawBufferPointer, _ headRanges: [Range<Int>], rests: UnsafeRawBufferPointer,
+        _ restRanges: [Range<Int>?]
     ) -> (buffer: StreamBuffer, ranges: [Range<Int>]) {
-        let total = headRanges.reduce(0) { $0 + $1.count } + restRanges.reduce(0) { $0 + $1.count + 1 }
+        let total =
+            headRanges.reduce(0) { $0 + $1.count } + restRanges.reduce(0) { $0 + ($1.map { $0.count + 1 } ?? 0) }
         let target = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 8)
         var ranges: [Range<Int>] = []
         ranges.reserveCapacity(headRanges.count)
         var written = 0
-        var rest = 0
-        for (member, head) in headRanges.enumerated() {
+        for (head, rest) in zip(headRanges, restRanges) {
             let start = written
             if !head.isEmpty {
                 (target.baseAddress! + written).copyMemory(
                     from: heads.baseAddress! + head.lowerBound, byteCount: head.count)
                 written += head.count
             }
-            if hasRest[member] {
+            if let rest {
                 target[written] = 0x0A
                 written += 1
-                let range = restRanges[rest]
-                rest += 1
-                if !range.isEmpty {
+                if !rest.isEmpty {
                     (target.baseAddress! + written).copyMemory(
-                        from: rests.baseAddress! + range.lowerBound, byteCount: range.count)
-                    written += range.count
+                        from: rests.baseAddress! + rest.lowerBound, byteCount: rest.count)
+                    written += rest.count
                 }
             }
             ranges.append(start..<written)

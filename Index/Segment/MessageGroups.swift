@@ -175,4 +175,10 @@ enum HeadsAndRests {
         guard start == stream.count else { throw .malformed("bytes left after the last message head", at: start) }
         return (ranges, hasRest)
     }
+
+    /// Each member's rest in a rests stream, nil for a member without one (`hasRest`, from the heads).
+    static func rests(_ stream: UnsafeRawBufferPointer, hasRest: [Bool]) throws(DecodeError) -> [Range<Int>?] {
+        var rests = try BlockCodec.messageRanges(stream, count: hasRest.reduce(0) { $0 + ($1 ? 1 : 0) })[...]
+        return hasRest.map { $0 ? rests.popFirst() : nil }
+    }
 }

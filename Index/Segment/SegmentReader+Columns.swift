@@ -53,8 +53,7 @@ extension SegmentReader {
             try BlockCodec.decodeSliceColumns(stream, columns: wantedColumns, version: version)
         }
         try streams.checkStreamCount(
-            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount * streamsPerMessageGroup,
-            names: columns.names.count)
+            streamCount(names: columns.names.count, groups: columns.messageGroupCount), names: columns.names.count)
         if let rows, let bad = rows.first(where: { $0 < 0 || $0 >= columns.count }) {
             throw .corruption(
                 file: path, offset: blocks[index].offset,

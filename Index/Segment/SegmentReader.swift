@@ -547,8 +547,7 @@ public final class SegmentReader: Sendable {
             }
         }
         try loader.checkStreamCount(
-            BlockCodec.firstFieldStream + columns.names.count + columns.messageGroupCount * streamsPerMessageGroup,
-            names: columns.names.count)
+            streamCount(names: columns.names.count, groups: columns.messageGroupCount), names: columns.names.count)
         let groups =
             messages && version >= 4
             ? MessageGroupNumbers(
@@ -606,8 +605,7 @@ public final class SegmentReader: Sendable {
             groupCount: groupIndex.groupCount)
         // Checked once the table is read (the index may come from the cache, the streams never do).
         try loader.checkStreamCount(
-            BlockCodec.firstFieldStream + groupIndex.nameCount + groupIndex.groupCount * streamsPerMessageGroup,
-            names: groupIndex.nameCount)
+            streamCount(names: groupIndex.nameCount, groups: groupIndex.groupCount), names: groupIndex.nameCount)
         return withExtendedLifetime(loaded.buffers) { body(loaded.messages) }
     }
 
@@ -629,37 +627,29 @@ public final class SegmentReader: Sendable {
             &loader, rows: rows, count: count, groups: groupIndex.groups, nameCount: groupIndex.nameCount,
             groupCount: groupIndex.groupCount, headsOnly: true)
         try loader.checkStreamCount(
-            BlockCodec.firstFieldStream + groupIndex.nameCount + groupIndex.groupCount * streamsPerMessageGroup,
-            names: groupIndex.nameCount)
+            streamCount(names: groupIndex.nameCount, groups: groupIndex.groupCount), names: groupIndex.nameCount)
         var passed: [Int] = []
         var unsureByGroup: [Int: [Int]] = [:]
         withExtendedLifetime(loaded.buffers) {
             for row in rows where row >= 0 && row < count {
+                let group = groupIndex.groups[row]
                 if check(loaded.messages[row]) {
                     passed.append(row)
-                } else if loaded.hasRest?[row] == true {
-                    unsureByGroup[groupIndex.groups[row], default: []].append(row)
+                } else if loaded.groupHasRest[group][Int(loaded.positions[row])] {
+                    unsureByGroup[group, default: []].append(row)
                 }
             }
         }
-        guard !unsureByGroup.isEmpty, let groupHasRest = loaded.groupHasRest else { return passed }
+        guard !unsureByGroup.isEmpty else { return passed }
         var whole: [UInt8] = []
         for (group, unsure) in unsureByGroup.sorted(by: { $0.key < $1.key }) {
-            let memberHasRest = groupHasRest[group]
-            let restStream = try loader.stream(BlockCodec.firstFieldStream + groupIndex.nameCount + group * 2 + 1)
+            let restStream = try loader.stream(messageStream(group, names: groupIndex.nameCount, rests: true))
             let rests = try loader.decoding { () throws(DecodeError) in
-                try BlockCodec.messageRanges(restStream.bytes, count: memberHasRest.reduce(0) { $0 + ($1 ? 1 : 0) })
-            }
-            // A member's rest is the next one in the rests stream after those of the members before it.
-            var restOfMember = [Int32](repeating: -1, count: memberHasRest.count)
-            var next: Int32 = 0
-            for member in memberHasRest.indices where memberHasRest[member] {
-                restOfMember[member] = next
-                next += 1
+                try HeadsAndRests.rests(restStream.bytes, hasRest: loaded.groupHasRest[group])
             }
             withExtendedLifetime((loaded.buffers, restStream)) {
                 for row in unsure {
-                    let rest = rests[Int(restOfMember[Int(loaded.positions[row])])]
+                    guard let rest = rests[Int(loaded.positions[row])] else { continue }
                     whole.removeAll(keepingCapacity: true)
                     whole.append(contentsOf: loaded.messages[row])
                     whole.append(0x0A)
@@ -673,6 +663,17 @@ public final class SegmentReader: Sendable {
 
     /// Streams per message group: one in version 4, heads and rests in version 5 (see `HeadsAndRests`).
     var streamsPerMessageGroup: Int { version >= 5 ? 2 : 1 }
+
+    /// How many streams a version 3 to 5 block of `names` field names and `groups` message groups holds.
+    func streamCount(names: Int, groups: Int) -> Int {
+        BlockCodec.firstFieldStream + names + groups * streamsPerMessageGroup
+    }
+
+    /// The stream of message group `group`'s messages (version 4) or first lines (version 5), or of its
+    /// rests (version 5), in a block of `names` field names.
+    func messageStream(_ group: Int, names: Int, rests: Bool = false) -> Int {
+        BlockCodec.firstFieldStream + names + group * streamsPerMessageGroup + (rests ? 1 : 0)
+    }
 
     /// Where a version 4 block's messages are: each record's group, and the numbers of groups and field
     /// names (group `g` is stream 3 + names + `g`).
@@ -739,8 +740,8 @@ public final class SegmentReader: Sendable {
     /// The message bytes of a version 3 or 4 block's `count` records (of `rows` at least), and the
     /// decompressed streams that hold them (alive as long as the bytes are used). `groups` is each
     /// record's message group (version 4; nil before).
-    /// With `headsOnly`, a version 5 block gives each message's first line alone, and `hasRest` says which
-    /// messages go on after it (nil: the messages are whole).
+    /// With `headsOnly`, a version 5 block gives each message's first line alone, and `groupHasRest` says
+    /// which go on after it.
     private func loadMessages(
         _ loader: inout BlockLoader, rows: [Int]?, count: Int, groups: MessageGroupNumbers?, nameCount: Int,
         groupCount: Int,
@@ -787,10 +788,10 @@ public final class SegmentReader: Sendable {
         var buffers: [StreamBuffer] = []
         var ranges = [[Range<Int>]](repeating: [], count: groupCount)
         var bases = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: groupCount)
-        var hasRest: [[Bool]]? =
-            headsOnly && streamsPerMessageGroup == 2 ? Array(repeating: [], count: groupCount) : nil
+        // With `headsOnly`: which members of each group read have a rest.
+        var groupHasRest = [[Bool]](repeating: [], count: groupCount)
         for group in 0..<groupCount where wanted[group] {
-            let stream = try loader.stream(BlockCodec.firstFieldStream + nameCount + group * streamsPerMessageGroup)
+            let stream = try loader.stream(messageStream(group, names: nameCount))
             buffers.append(stream)
             guard streamsPerMessageGroup == 2 else {
                 ranges[group] = try loader.decoding { () throws(DecodeError) in
@@ -805,45 +806,38 @@ public final class SegmentReader: Sendable {
             if headsOnly || !heads.hasRest.contains(true) {
                 ranges[group] = heads.ranges
                 bases[group] = stream.bytes
-                hasRest?[group] = heads.hasRest
+                groupHasRest[group] = heads.hasRest
                 continue
             }
-            let restStream = try loader.stream(BlockCodec.firstFieldStream + nameCount + group * 2 + 1)
-            let restCount = heads.hasRest.reduce(0) { $0 + ($1 ? 1 : 0) }
+            let restStream = try loader.stream(messageStream(group, names: nameCount, rests: true))
             let rests = try loader.decoding { () throws(DecodeError) in
-                try BlockCodec.messageRanges(restStream.bytes, count: restCount)
+                try HeadsAndRests.rests(restStream.bytes, hasRest: heads.hasRest)
             }
-            let joined = StreamBuffer.joining(
-                heads: stream.bytes, heads.ranges, hasRest: heads.hasRest, rests: restStream.bytes, rests)
+            let joined = StreamBuffer.joining(heads: stream.bytes, heads.ranges, rests: restStream.bytes, rests)
             ranges[group] = joined.ranges
             bases[group] = joined.buffer.bytes
             buffers.append(joined.buffer)
         }
-        var restFlags: [Bool]? = hasRest.map { _ in [Bool](repeating: false, count: count) }
         func place(_ record: Int) {
             let group = groups[record]
-            let position = Int(positions[record])
-            messages[record] = UnsafeRawBufferPointer(rebasing: bases[group][ranges[group][position]])
-            if let hasRest { restFlags![record] = hasRest[group][position] }
+            messages[record] = UnsafeRawBufferPointer(rebasing: bases[group][ranges[group][Int(positions[record])]])
         }
         if let rows {
             for row in rows where row >= 0 && row < count { place(row) }
         } else {
             for record in 0..<count { place(record) }
         }
-        return LoadedMessages(
-            buffers: buffers, messages: messages, hasRest: restFlags, positions: positions, groupHasRest: hasRest)
+        return LoadedMessages(buffers: buffers, messages: messages, positions: positions, groupHasRest: groupHasRest)
     }
 
     /// What `loadMessages` read: the streams (alive as long as the bytes are used), each record's message
-    /// bytes (or first line, with `hasRest`), and for first lines, where each record lies in its group and
-    /// which members of each group have a rest.
+    /// bytes (or first line), and where each record lies in its group; with `headsOnly`, which members of
+    /// each group read have a rest.
     private struct LoadedMessages {
         var buffers: [StreamBuffer]
         var messages: [UnsafeRawBufferPointer]
-        var hasRest: [Bool]? = nil
         var positions: [Int32] = []
-        var groupHasRest: [[Bool]]? = nil
+        var groupHasRest: [[Bool]] = []
     }
 
     /// Calls `body` with one decompressed, verified stream of a block (a version 1 or 2 block's whole

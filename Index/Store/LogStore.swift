@@ -591,7 +591,8 @@ public final class LogStore: @unchecked Sendable {
 
     /// Merges the segments of one day, class and size tier when there are `mergeFanIn` of them. Tiers grow
     /// by a factor of 4, so a record is rewritten at most once per tier: write amplification stays
-    /// logarithmic in the data size (and is one rewrite up to `mergeMaxRecords` with the defaults). Readers keep the old files' mappings until they finish.
+    /// logarithmic in the data size (and is one rewrite up to `mergeMaxRecords` with the defaults). Readers
+    /// keep the old files' mappings until they finish.
     private func mergeOnce() -> Bool {
         func tier(_ bytes: Int) -> Int {
             var tier = 0

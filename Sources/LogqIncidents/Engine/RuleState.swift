@@ -56,20 +56,16 @@ final class RuleState {
         }
     }
 
+    /// A `by` field's value, "" when the record has none.
+    private static func byValue(_ field: String, of record: LogRecord) -> String {
+        FieldAccess.value(of: field, in: record).text ?? ""
+    }
+
     private func key(of record: LogRecord) -> String {
         switch rule.by.count {
         case 0: return ""
         case 1: return Self.byValue(rule.by[0], of: record)
         default: return rule.by.map { Self.byValue($0, of: record) }.map { "\($0.utf8.count):\($0)" }.joined()
-        }
-    }
-
-    private static func byValue(_ field: String, of record: LogRecord) -> String {
-        switch field {
-        case "service": return record.service
-        case "host": return record.host
-        case "source": return record.source
-        default: return FieldAccess.value(of: field, in: record).text ?? ""
         }
     }
 

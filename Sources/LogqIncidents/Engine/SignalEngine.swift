@@ -79,7 +79,7 @@ public final class SignalEngine {
             var isNew = false
             // How long ago the template was last seen, before this record; nil when never.
             var unseenFor: Int64?
-            if let fingerprint = Self.fingerprint(of: record) {
+            if let fingerprint = FieldAccess.value(of: "fingerprint", in: record).text {
                 if let seen = fingerprintsSeen.index(forKey: fingerprint) {
                     let last = fingerprintsSeen.values[seen]
                     unseenFor = record.timestamp - last
@@ -103,15 +103,6 @@ public final class SignalEngine {
             }
         }
         if let current = run { watermark.saw(source: current.source, time: current.newest, arrival: arrival) }
-    }
-
-    /// The enricher's `fingerprint` field (see `RecordEnricher`), without building a table value.
-    private static func fingerprint(of record: LogRecord) -> String? {
-        for field in record.fields where field.name == "fingerprint" {
-            if case .string(let text) = field.value { return text }
-            return FieldAccess.value(of: "fingerprint", in: record).text
-        }
-        return nil
     }
 
     /// Evaluates every window the watermark has passed; returns the signals that started, changed or ended.

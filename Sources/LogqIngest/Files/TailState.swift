@@ -154,7 +154,6 @@ struct TailState {
         return batch
     }
 
-    /// Marks everything handed out in the last batch as durable.
     /// Each file's pending offset now, for `commit(_:)` once the batch just polled is durable. The files
     /// are held, not named, so that a file let go meanwhile is not mistaken for a new one.
     func pendingOffsets() -> [(file: TrackedFile, offset: Int64)] {

@@ -23,7 +23,6 @@ public struct QueryExecutor: Sendable {
             guard segment.maxTime >= cutoff else { continue }
             var found: [LogRecord] = []
             let (ordinals, exact) = try candidates(for: query, in: segment)
-            let light = !exact && !query.root.readsMessage
             // Newest first, a block at a time, decoding only the candidate rows (only the newest ones
             // still needed when the candidates match for certain).
             var end = ordinals.count
@@ -33,8 +32,11 @@ public struct QueryExecutor: Sendable {
                 var start = end - 1
                 while start > 0 && Int(ordinals[start - 1]) >= first { start -= 1 }
                 var rows = ordinals[start..<end].map { Int($0) - first }
-                if !exact { rows = try matchingRows(rows, of: block, in: segment, query) }
-                if exact || light { rows = Array(rows.suffix(limit - found.count)) }
+                if exact {
+                    rows = Array(rows.suffix(limit - found.count))
+                } else if let matching = try matchingRows(rows, of: block, in: segment, query) {
+                    rows = Array(matching.suffix(limit - found.count))
+                }
                 for record in try segment.readRecords(block, rows: rows).reversed() {
                     if record.timestamp < cutoff { break scan }
                     if query.matches(record) {
@@ -62,12 +64,14 @@ public struct QueryExecutor: Sendable {
             guard segment.minTime <= cutoff else { continue }
             var found: [LogRecord] = []
             let (ordinals, exact) = try candidates(for: query, in: segment)
-            let light = !exact && !query.root.readsMessage
             scan: for (block, range) in Self.blockRuns(ordinals, in: segment) {
                 let first = segment.blocks[block].firstOrdinal
                 var rows = ordinals[range].map { Int($0) - first }
-                if !exact { rows = try matchingRows(rows, of: block, in: segment, query) }
-                if exact || light { rows = Array(rows.prefix(limit - found.count)) }
+                if exact {
+                    rows = Array(rows.prefix(limit - found.count))
+                } else if let matching = try matchingRows(rows, of: block, in: segment, query) {
+                    rows = Array(matching.prefix(limit - found.count))
+                }
                 for record in try segment.readRecords(block, rows: rows) {
                     if record.timestamp > cutoff { break scan }
                     if exact || query.matches(record) {
@@ -105,10 +109,10 @@ public struct QueryExecutor: Sendable {
                 for run in Self.blockRuns(candidates, in: segment) {
                     let first = segment.blocks[run.block].firstOrdinal
                     let rows = candidates[run.range].map { Int($0) - first }
-                    if query.root.readsMessage {
-                        total += try segment.readRecords(run.block, rows: rows).filter(query.matches).count
+                    if let matching = try matchingRows(rows, of: run.block, in: segment, query) {
+                        total += matching.count
                     } else {
-                        total += try matchingRows(rows, of: run.block, in: segment, query).count
+                        total += try segment.readRecords(run.block, rows: rows).filter(query.matches).count
                     }
                 }
             }
@@ -292,12 +296,12 @@ func intersect(_ small: [UInt32], _ large: [UInt32]) -> [UInt32] {
 extension QueryExecutor {
     /// The rows of `block` that match `query`, when its check reads no message: decided on records read
     /// without messages and with only the fields the query names, so that only the matches are then read
-    /// whole (a `traceId:…` whose candidates are whole blocks read every message of them). Otherwise the
-    /// rows as they are, checked when read.
+    /// whole (a `traceId:…` whose candidates are whole blocks read every message of them). nil when the
+    /// check reads messages: then the rows are checked as they are read.
     func matchingRows(
         _ rows: [Int], of block: Int, in segment: SegmentReader, _ query: Query
-    ) throws(StorageError) -> [Int] {
-        guard !query.root.readsMessage else { return rows }
+    ) throws(StorageError) -> [Int]? {
+        guard !query.root.readsMessage else { return nil }
         let records = try segment.readRecords(
             block, rows: rows, messages: false, fields: query.root.referencedFields)
         return zip(rows, records).filter { query.matches($0.1) }.map(\.0)

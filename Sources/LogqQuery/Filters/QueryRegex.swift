@@ -46,14 +46,9 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
 
     private static func looksOnlyUpToItsMatch(_ pattern: String) -> Bool {
         let text = Array(pattern.utf8)
-        func holds(_ needle: String) -> Bool {
-            let bytes = Array(needle.utf8)
-            return text.count >= bytes.count
-                && (0...(text.count - bytes.count)).contains { start in
-                    text[start..<(start + bytes.count)].elementsEqual(bytes)
-                }
+        return text.withUnsafeBytes { text in
+            !["$", "\\Z", "\\z", "(?=", "(?!", "(*"].contains { Array($0.utf8).withUnsafeBytes { contains(text, $0) } }
         }
-        return !["$", "\\Z", "\\z", "(?=", "(?!", "(*"].contains(where: holds)
     }
 
     public func matches(_ text: String) -> Bool {
