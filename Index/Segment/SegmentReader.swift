@@ -591,8 +591,9 @@ public final class SegmentReader: Sendable {
                 return body(ranges.map { UnsafeRawBufferPointer(rebasing: payload[$0]) })
             }
         }
-        // A scan's streams are not kept in the block cache (a regex over ten million records reads more
-        // than it holds, and would only push out what other queries use); each record's group is.
+        // A scan's streams are only offered to the block cache (a regex over ten million records reads more
+        // than it holds, and would push out what other queries use: see `BlockCache.offerScanned`); each
+        // record's group is kept.
         var loader = BlockLoader(segment: self, block: index, caches: false)
         guard version >= 4 else {
             let loaded = try loadMessages(
@@ -603,7 +604,7 @@ public final class SegmentReader: Sendable {
         let loaded = try loadMessages(
             &loader, rows: rows, count: block.recordCount, groups: groupIndex.groups, nameCount: groupIndex.nameCount,
             groupCount: groupIndex.groupCount)
-        // Checked once the table is read (the index may come from the cache, the streams never do).
+        // Checked when the table was read (the index and the streams may all come from the cache).
         try loader.checkStreamCount(
             streamCount(names: groupIndex.nameCount, groups: groupIndex.groupCount), names: groupIndex.nameCount)
         return withExtendedLifetime(loaded.buffers) { body(loaded.messages) }
@@ -870,7 +871,7 @@ public final class SegmentReader: Sendable {
         /// then per entry a codec byte, two varints of at most 5 bytes and a checksum.
         static func maxTableBytes(streams: Int) -> Int { 10 + streams * 15 }
 
-        /// Whether streams read from the file go into the block cache.
+        /// Whether streams read from the file go into the block cache (else they are offered as a scan's).
         let caches: Bool
         /// Whether the reader needs most of the block's streams (whole records): then the block is read in
         /// one go, not a `pread` per stream.
@@ -926,7 +927,11 @@ public final class SegmentReader: Sendable {
                 }
                 buffer = try decoding { () throws(DecodeError) in try result.get() }
             }
-            if caches { BlockCache.shared.insert(buffer, reader: segment.cacheID, block: block, stream: stream) }
+            if caches {
+                BlockCache.shared.insert(buffer, reader: segment.cacheID, block: block, stream: stream)
+            } else {
+                BlockCache.shared.offerScanned(buffer, reader: segment.cacheID, block: block, stream: stream)
+            }
             return buffer
         }
 
