@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // glibc's mallopt, for logqd's arena limit (part of the C library: nothing to link or install).
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // A cache prefetch hint for the index builder (a compiler builtin: nothing to link or install).
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
         .systemLibrary(
             name: "CPCRE2",
             path: "Sources/CPCRE2",
@@ -41,7 +43,8 @@ let package = Package(
         // The storage engine: records, WAL, segments, inverted index. No networking.
         .target(
             name: "LogqIndex",
-            dependencies: ["CZstd", "CLZ4", .product(name: "Logging", package: "swift-log")], path: "Index",
+            dependencies: ["CZstd", "CLZ4", "CPrefetch", .product(name: "Logging", package: "swift-log")],
+            path: "Index",
             swiftSettings: strictSwift),
         // Parsing: PCRE2 binding and line decoding into records.
         .target(
