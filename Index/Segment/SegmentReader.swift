@@ -676,8 +676,8 @@ public final class SegmentReader: Sendable {
         BlockCodec.firstFieldStream + names + group * streamsPerMessageGroup + (rests ? 1 : 0)
     }
 
-    /// Where a version 4 block's messages are: each record's group, and the numbers of groups and field
-    /// names (group `g` is stream 3 + names + `g`).
+    /// Where a version 4 or 5 block's messages are: each record's group, and the numbers of groups and
+    /// field names (which give each group's streams: `messageStream`).
     struct MessageGroupIndex {
         var groups: MessageGroupNumbers
         var groupCount: Int
