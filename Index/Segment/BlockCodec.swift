@@ -99,13 +99,25 @@ enum BlockCodec {
     ) -> (streams: [[UInt8]], ranges: [BlockFieldRange]) {
         var nameCodes: [String: Int] = [:]
         var names: [String] = []
+        var streams: [ByteWriter] = []
+        var bounds: [BlockFieldRange.Bounds] = []
         // Records of one kind carry the same names in the same order: the code of the name at each position
         // in the previous record is tried first, so most names cost one comparison instead of a hash.
         var codesByPosition: [Int] = []
         var fieldCodes: [Int] = []
         fieldCodes.reserveCapacity(records.count * 8)
+        // The layout as patterns: records of one kind hold the same names in the same order, so each
+        // record is one pattern number, and a reader of one field learns from a handful of patterns which
+        // records hold it.
+        var patternNumbers: [[Int]: Int] = [:]
+        var patterns: [[Int]] = []
+        var recordPatterns: [Int] = []
+        recordPatterns.reserveCapacity(records.count)
+        // One pass over each record's fields (names, values and bounds together): a second pass touched
+        // every record's field array again, out of cache.
         for index in records.indices {
             records[index].fields.withUnsafeBufferPointer { fields in
+                let first = fieldCodes.count
                 for position in fields.indices {
                     let name = fields[position].name
                     let code: Int
@@ -118,6 +130,8 @@ enum BlockCodec {
                             code = names.count
                             nameCodes[name] = code
                             names.append(name)
+                            streams.append(ByteWriter())
+                            bounds.append(BlockFieldRange.Bounds())
                         }
                         if position < codesByPosition.count {
                             codesByPosition[position] = code
@@ -126,39 +140,24 @@ enum BlockCodec {
                         }
                     }
                     fieldCodes.append(code)
+                    streams[code].writeFieldValue(fields[position].value)
+                    bounds[code].add(fields[position].value)
+                }
+                let codes = fieldCodes[first...]
+                // Most records repeat the previous record's pattern: compared in place, no array made.
+                if let previous = recordPatterns.last, patterns[previous].elementsEqual(codes) {
+                    recordPatterns.append(previous)
+                } else if let known = patternNumbers[Array(codes)] {
+                    recordPatterns.append(known)
+                } else {
+                    patternNumbers[Array(codes)] = patterns.count
+                    recordPatterns.append(patterns.count)
+                    patterns.append(Array(codes))
                 }
             }
         }
         columns.writeVarint(names.count)
         for name in names { columns.writeString(name) }
-        var streams = [ByteWriter](repeating: ByteWriter(), count: names.count)
-        var bounds = [BlockFieldRange.Bounds](repeating: .init(), count: names.count)
-        // The layout as patterns: records of one kind hold the same names in the same order, so each
-        // record is one pattern number, and a reader of one field learns from a handful of patterns which
-        // records hold it.
-        var patternNumbers: [[Int]: Int] = [:]
-        var patterns: [[Int]] = []
-        var recordPatterns: [Int] = []
-        recordPatterns.reserveCapacity(records.count)
-        var next = 0
-        for index in records.indices {
-            records[index].fields.withUnsafeBufferPointer { fields in
-                let codes = Array(fieldCodes[next..<(next + fields.count)])
-                if let known = patternNumbers[codes] {
-                    recordPatterns.append(known)
-                } else {
-                    patternNumbers[codes] = patterns.count
-                    recordPatterns.append(patterns.count)
-                    patterns.append(codes)
-                }
-                for position in fields.indices {
-                    let code = fieldCodes[next]
-                    next += 1
-                    streams[code].writeFieldValue(fields[position].value)
-                    bounds[code].add(fields[position].value)
-                }
-            }
-        }
         layout.writeVarint(patterns.count)
         for pattern in patterns {
             layout.writeVarint(pattern.count)

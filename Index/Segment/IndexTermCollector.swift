@@ -9,6 +9,14 @@ struct IndexTermCollector: ~Copyable {
     private let scratch: UnsafeMutablePointer<UInt8>
     private let wordPrefixLength: Int
     private let wordPrefixState: UInt64
+    /// Terms added recently, by hash: a small direct-mapped table that stays in the first-level cache, so a
+    /// term that keeps coming back (a template's words, a level, a logger) skips the batch and the large
+    /// table's probe. Filled only when a batch is added, which keeps each term's postings in order: until
+    /// the next batch a term either is here (every occurrence goes straight to its entry) or is not (every
+    /// occurrence waits in the batch).
+    private let recentHashes: UnsafeMutablePointer<UInt64>
+    private let recentEntries: UnsafeMutablePointer<UInt32>
+    private static let recentSlots = 4096
 
     init(capacity: Int) {
         table = TermTable(capacity: capacity)
@@ -17,6 +25,10 @@ struct IndexTermCollector: ~Copyable {
         let wordPrefix = Array(Term.messageField.utf8) + [Term.separator]
         wordPrefixLength = wordPrefix.count
         wordPrefixState = wordPrefix.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
+        recentHashes = .allocate(capacity: Self.recentSlots)
+        recentHashes.initialize(repeating: 0, count: Self.recentSlots)
+        recentEntries = .allocate(capacity: Self.recentSlots)
+        recentEntries.initialize(repeating: 0, count: Self.recentSlots)
     }
 
     /// The table with every queued term added.
@@ -24,6 +36,8 @@ struct IndexTermCollector: ~Copyable {
         table.add(batch)
         batch.removeAll()
         scratch.deallocate()
+        recentHashes.deallocate()
+        recentEntries.deallocate()
         return table
     }
 
@@ -117,9 +131,25 @@ struct IndexTermCollector: ~Copyable {
     }
 
     private mutating func queue(length: Int, hash: UInt64, ordinal: UInt32) {
-        batch.append(UnsafeBufferPointer(start: scratch, count: length), hash: hash, ordinal: ordinal)
+        let key = UnsafeBufferPointer(start: scratch, count: length)
+        // The slot from bits the large table's index does not use first.
+        let slot = Int(truncatingIfNeeded: hash >> 40) & (Self.recentSlots - 1)
+        if recentHashes[slot] == hash {
+            let entry = Int(recentEntries[slot])
+            if table.entry(entry, hasKey: key) {
+                table.addPosting(ordinal, toEntry: entry)
+                return
+            }
+        }
+        batch.append(key, hash: hash, ordinal: ordinal)
         if batch.isFull {
             table.add(batch)
+            for index in 0..<batch.count {
+                let hash = batch.hashes[index]
+                let slot = Int(truncatingIfNeeded: hash >> 40) & (Self.recentSlots - 1)
+                recentHashes[slot] = hash
+                recentEntries[slot] = batch.entries[index]
+            }
             batch.removeAll()
         }
     }

@@ -21,10 +21,9 @@ struct TermTable {
     private var slotBuffer: HugePageBuffer<UInt64>
     private var mask: Int
     /// Postings past each entry's first, in the order they were added (ascending ordinals within an
-    /// entry), with the entry each belongs to. Gathered per entry once, at the end: following a linked
-    /// list per entry instead missed the cache at every node.
-    private var laterOrdinals: [UInt32] = []
-    private var laterEntries: [UInt32] = []
+    /// entry): the entry in the high 32 bits, the ordinal in the low. Gathered per entry once, at the end:
+    /// following a linked list per entry instead missed the cache at every node.
+    private var laterPostings: [UInt64] = []
 
     private struct Entry {
         var hash: UInt64
@@ -41,6 +40,12 @@ struct TermTable {
         slotBuffer = HugePageBuffer(capacity: size)
         mask = size - 1
         entryBuffer = HugePageBuffer(capacity: max(16, capacity))
+        // Reserved for the expected terms (`capacity` is about four per record; a record has about 28
+        // words and fields and 50 bytes of new keys): growing by doubling instead copied each array and
+        // faulted its pages in twice, a tenth of the index build in a profile. Pages reserved but never
+        // touched are not resident.
+        laterPostings.reserveCapacity(capacity * 7)
+        arena.reserveCapacity(capacity * 12)
     }
 
     private var entries: UnsafeMutablePointer<Entry> { entryBuffer.base }
@@ -77,9 +82,10 @@ struct TermTable {
         offsets.append(total)
         var later = [UInt32](repeating: 0, count: total)
         later.withUnsafeMutableBufferPointer { later in
-            for (ordinal, entry) in zip(laterOrdinals, laterEntries) {
-                later[start[Int(entry)]] = ordinal
-                start[Int(entry)] += 1
+            for posting in laterPostings {
+                let entry = Int(truncatingIfNeeded: posting >> 32)
+                later[start[entry]] = UInt32(truncatingIfNeeded: posting)
+                start[entry] += 1
             }
         }
         return (offsets, later)
@@ -108,13 +114,32 @@ struct TermTable {
                 }
             }
         }
-        for index in 0..<count { add(batch.key(index), hash: batch.hashes[index], ordinal: batch.ordinals[index]) }
+        for index in 0..<count {
+            batch.entries[index] = UInt32(
+                truncatingIfNeeded: add(batch.key(index), hash: batch.hashes[index], ordinal: batch.ordinals[index]))
+        }
+    }
+
+    /// Whether entry `entry`'s key is `key`.
+    @inline(__always)
+    func entry(_ entry: Int, hasKey key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let stored = entries[entry]
+        guard Int(stored.keyLength) == key.count else { return false }
+        return arena.withUnsafeBufferPointer { arena in
+            ShortBytes.equal(arena.baseAddress! + Int(stored.keyStart), key.baseAddress!, count: key.count)
+        }
+    }
+
+    /// Records that the record `ordinal` holds entry `entry`'s term (ordinals ascending, as in `add`).
+    @inline(__always)
+    mutating func addPosting(_ ordinal: UInt32, toEntry entry: Int) {
+        if entries[entry].last != ordinal { append(ordinal, to: entry) }
     }
 
     /// Records that the record `ordinal` holds the term `key`, whose `BlockFilter.hash` is `hash`;
-    /// ordinals come in ascending order.
-    @inline(__always)
-    mutating func add(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, ordinal: UInt32) {
+    /// ordinals come in ascending order. Returns the term's entry.
+    @inline(__always) @discardableResult
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, ordinal: UInt32) -> Int {
         let tag = hash & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -125,12 +150,12 @@ struct TermTable {
                 let entry = entries[index]
                 if Int(entry.keyLength) == key.count
                     && arena.withUnsafeBufferPointer({ arena in
-                        memcmp(arena.baseAddress! + Int(entry.keyStart), key.baseAddress!, key.count) == 0
+                        ShortBytes.equal(arena.baseAddress! + Int(entry.keyStart), key.baseAddress!, count: key.count)
                     })
                 {
                     // Records come in order, so a word repeated in one message repeats the last posting.
                     if entry.last != ordinal { append(ordinal, to: index) }
-                    return
+                    return index
                 }
             }
             slot = (slot + 1) & mask
@@ -144,11 +169,11 @@ struct TermTable {
         count += 1
         arena.append(contentsOf: key)
         if count * 2 > mask + 1 { grow() }
+        return count - 1
     }
 
     private mutating func append(_ ordinal: UInt32, to index: Int) {
-        laterOrdinals.append(ordinal)
-        laterEntries.append(UInt32(index))
+        laterPostings.append(UInt64(index) << 32 | UInt64(ordinal))
         entries[index].last = ordinal
         entries[index].count += 1
     }
@@ -185,6 +210,8 @@ struct TermBatch: ~Copyable {
     let keyStarts = UnsafeMutablePointer<Int32>.allocate(capacity: capacity + 1)
     let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
     let ordinals = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+    /// Each term's entry in the table, filled in by `TermTable.add(_:)`.
+    let entries = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
     private(set) var count = 0
 
     init() { keyStarts[0] = 0 }
@@ -194,6 +221,7 @@ struct TermBatch: ~Copyable {
         keyStarts.deallocate()
         hashes.deallocate()
         ordinals.deallocate()
+        entries.deallocate()
     }
 
     var isFull: Bool { count >= Self.capacity }

@@ -43,6 +43,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Events of the corpus that the store-alone figure loads (parsed records are held in memory).")
     var storeLines = 500_000
 
+    @Option(help: "Rounds of the one-segment figure, of which the best is printed (more: steadier A/B comparisons).")
+    var segmentRounds = 3
+
     @Flag(help: "Measure the store alone and stop (for profiling).")
     var storeOnly = false
 
@@ -118,7 +121,8 @@ struct Bench: AsyncParsableCommand {
             ingestOnly
             ? nil
             : try await StoreFigures.measure(
-                corpus: corpus.bytes[..<prefixLength(of: corpus.bytes, lines: storeLines)], work: work)
+                corpus: corpus.bytes[..<prefixLength(of: corpus.bytes, lines: storeLines)], work: work,
+                segmentRounds: segmentRounds)
         if storeOnly {
             store?.print()
             return

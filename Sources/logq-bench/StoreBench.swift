@@ -15,10 +15,10 @@ struct StoreFigures {
     var seconds: Double
     var cpuSeconds: Double
     var zstdSeconds: Double
-    /// One segment file of every record, written alone (best of three, CPU seconds).
+    /// One segment file of every record, written alone (the best of a few rounds, CPU seconds).
     var segmentSeconds: Double
 
-    static func measure(corpus: ArraySlice<UInt8>, work: String) async throws -> StoreFigures {
+    static func measure(corpus: ArraySlice<UInt8>, work: String, segmentRounds: Int) async throws -> StoreFigures {
         let decoder = LineDecoder(source: "bench")
         var records: [LogRecord] = []
         var framer = LineFramer()
@@ -27,12 +27,12 @@ struct StoreFigures {
                 records.append(decoder.decode(line, receivedAt: 0, originalLength: length))
             }
         }
-        // The flush's own work (sort, index, blocks, compression, one file) timed alone, best of three:
-        // steadier than the whole store's figure on a shared machine, for comparing changes.
+        // The flush's own work (sort, index, blocks, compression, one file) timed alone, best of
+        // `segmentRounds`: steadier than the whole store's figure on a shared machine, for comparing changes.
         let writer = SegmentWriter()
         let segmentPath = work + "/segment-bench.seg"
         var segmentSeconds = Double.infinity
-        for _ in 0..<3 {
+        for _ in 0..<max(1, segmentRounds) {
             let started = cpuTime()
             _ = try writer.write(records, to: segmentPath)
             segmentSeconds = min(segmentSeconds, cpuTime() - started)
