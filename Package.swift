@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // A cache prefetch hint for the index builder (a compiler builtin: nothing to link or install).
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        // CRC-32C with the processor's instruction where it has one (a compiler builtin: nothing to link).
+        .systemLibrary(name: "CCRC32C", path: "Sources/CCRC32C"),
         .systemLibrary(
             name: "CPCRE2",
             path: "Sources/CPCRE2",
@@ -43,7 +45,7 @@ let package = Package(
         // The storage engine: records, WAL, segments, inverted index. No networking.
         .target(
             name: "LogqIndex",
-            dependencies: ["CZstd", "CLZ4", "CPrefetch", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CZstd", "CLZ4", "CPrefetch", "CCRC32C", .product(name: "Logging", package: "swift-log")],
             path: "Index",
             swiftSettings: strictSwift),
         // Parsing: PCRE2 binding and line decoding into records.

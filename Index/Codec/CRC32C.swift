@@ -1,10 +1,15 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli), the checksum of every block, footer and WAL frame.
 ///
-/// Chosen over CRC-32 for its better error detection on storage; LevelDB and RocksDB use it too.
-/// Computed eight bytes at a time ("slicing-by-8": eight tables, one per byte position): every WAL
+/// Chosen over CRC-32 for its better error detection on storage; LevelDB and RocksDB use it too; x86-64
+/// processors compute it with one instruction per eight bytes (SSE 4.2), used when present. Otherwise
+/// it is computed eight bytes at a time ("slicing-by-8": eight tables, one per byte position): every WAL
 /// commit checksums every record it writes, and a byte at a time was a quarter of the commit thread's
 /// time in a profile.
 enum CRC32C {
+    static let usesHardware = ccrc32c_hardware_available() != 0
+
     /// Table `k` (entries `k * 256 ..< (k + 1) * 256`) advances the CRC past a byte followed by `k` zeros.
     private static let tables: [UInt32] = {
         var tables = [UInt32](repeating: 0, count: 8 * 256)
@@ -23,6 +28,16 @@ enum CRC32C {
     }()
 
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress else { return 0 }
+        if usesHardware {
+            return ccrc32c_hardware_update(0xFFFF_FFFF, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+                ^ 0xFFFF_FFFF
+        }
+        return softwareChecksum(bytes)
+    }
+
+    /// The tables' result, the same as the instruction's (tests compare the two).
+    static func softwareChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = bytes.baseAddress else { return 0 }
         var crc: UInt32 = 0xFFFF_FFFF
         tables.withUnsafeBufferPointer { table in

@@ -14,8 +14,16 @@ import Testing
             for end in stride(from: start, through: bytes.count, by: 7) {
                 let slice = Array(bytes[start..<end])
                 #expect(CRC32C.checksum(slice) == Self.bytewise(slice))
+                #expect(slice.withUnsafeBytes { CRC32C.softwareChecksum($0) } == Self.bytewise(slice))
             }
         }
+    }
+
+    /// The processor's instruction is the one used on x86-64 (every x86-64 server since 2008 has it).
+    @Test func usesTheProcessorsInstructionOnX86() {
+        #if arch(x86_64)
+        #expect(CRC32C.usesHardware)
+        #endif
     }
 
     private static func bytewise(_ bytes: [UInt8]) -> UInt32 {
