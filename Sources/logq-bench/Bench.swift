@@ -112,7 +112,7 @@ struct Bench: AsyncParsableCommand {
 
         let corpus = generateCorpus()
         let rawPath = work + "/corpus.jsonl"
-        try Data(corpus.bytes).write(to: URL(fileURLWithPath: rawPath))
+        try writeRawFile(corpus.bytes, to: rawPath)
         print(
             "corpus: \(corpus.bytes.count / 1_000_000) MB of JSON lines, \(String(format: "%.0f", Double(corpus.bytes.count) / Double(lines))) bytes/line"
         )
@@ -262,7 +262,7 @@ struct Bench: AsyncParsableCommand {
             text.append(contentsOf: event.nativeText().utf8)
             events += 1
         }
-        try Data(text).write(to: URL(fileURLWithPath: path))
+        try writeRawFile(text, to: path)
         let config = work + "/tail.yaml"
         try "inputs:\n  - {type: file, name: bench, paths: [\"\(folder)/*.log\"], parser: springboot}\n".write(
             toFile: config, atomically: true, encoding: .utf8)
@@ -444,7 +444,7 @@ extension Bench {
                 lineStart = end
             }
         }
-        try Data(order).write(to: URL(fileURLWithPath: orderPath))
+        try writeRawFile(order, to: orderPath)
 
         Swift.print("\npipelines over HTTP (median of \(runs) after a first run):")
         let pipelines = [

@@ -47,7 +47,7 @@ struct ParserFigures {
         var figures = ParserFigures()
         for (name, bytes) in [("springboot", spring), ("nginx-access", nginx)] {
             let path = "\(work)/\(name).log"
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            try writeRawFile(bytes, to: path)
             let compiled = try CompiledPack(pack: BuiltinPacks.named(name)!, library: library)
             let ranges = lineRanges(bytes)
             var parser = PackParser(compiled)
