@@ -52,7 +52,7 @@ enum BlockCodec {
                 messageBytes: records.indices.map { records[$0].message.utf8.count }, minimumBytes: messageGroupBytes)
             columns.writeVarint(groups.groupCount)
             let messageStreams = MessageGroups.headAndRestStreams(
-                groups.members(services: services.codes, levels: levels), message: { records[$0].message })
+                groups.members(services: services.codes, levels: levels), of: records)
             return Encoded(
                 streams: [columns.bytes, groups.encoded(), layout.bytes] + fieldStreams + messageStreams,
                 ranges: ranges)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // See docs/segment-format.md, "Message groups" (versions 4 and 5).
 
 /// How a version 4 or 5 block splits its messages into separately compressed streams: by service and level,
@@ -101,25 +107,27 @@ public struct MessageGroups: Equatable, Sendable {
     }
 
     /// Version 5: two streams per group, its heads then its rests (see `HeadsAndRests`).
-    static func headAndRestStreams(_ members: [[Int]], message: (Int) -> String) -> [[UInt8]] {
-        members.flatMap { records -> [[UInt8]] in
-            var heads = ByteWriter(reservingCapacity: records.count * 100)
+    static func headAndRestStreams(_ members: [[Int]], of records: UnsafeBufferPointer<LogRecord>) -> [[UInt8]] {
+        // Each message read in place through the buffer (a closure returning the String cost a retain and a
+        // release per read, three reads per record).
+        members.flatMap { members -> [[UInt8]] in
+            var heads = ByteWriter(reservingCapacity: members.count * 100)
             var rests = ByteWriter(reservingCapacity: 0)
             var splits: [(head: Int, rest: Int?)] = []
-            splits.reserveCapacity(records.count)
-            for record in records {
-                let split = message(record).withUTF8Bytes { HeadsAndRests.split($0) }
+            splits.reserveCapacity(members.count)
+            for record in members {
+                let split = records[record].message.withUTF8Bytes { HeadsAndRests.split($0) }
                 splits.append(split)
                 heads.writeVarint(split.head << 1 | (split.rest == nil ? 0 : 1))
                 if let rest = split.rest { rests.writeVarint(rest) }
             }
-            for (record, split) in zip(records, splits) {
-                message(record).withUTF8Bytes { bytes in
+            for (record, split) in zip(members, splits) {
+                records[record].message.withUTF8Bytes { bytes in
                     heads.write(UnsafeBufferPointer(rebasing: bytes[..<split.head]))
                 }
             }
-            for (record, split) in zip(records, splits) where split.rest != nil {
-                message(record).withUTF8Bytes { bytes in
+            for (record, split) in zip(members, splits) where split.rest != nil {
+                records[record].message.withUTF8Bytes { bytes in
                     rests.write(UnsafeBufferPointer(rebasing: bytes[(split.head + 1)...]))
                 }
             }
@@ -139,7 +147,10 @@ public struct MessageGroups: Equatable, Sendable {
 enum HeadsAndRests {
     /// The head's length and, when the message holds an LF, the rest's.
     static func split(_ bytes: UnsafeBufferPointer<UInt8>) -> (head: Int, rest: Int?) {
-        guard let newline = bytes.firstIndex(of: 0x0A) else { return (bytes.count, nil) }
+        guard let base = bytes.baseAddress, let found = memchr(base, 0x0A, bytes.count) else {
+            return (bytes.count, nil)
+        }
+        let newline = UnsafeRawPointer(found) - UnsafeRawPointer(base)
         return (newline, bytes.count - newline - 1)
     }
 
