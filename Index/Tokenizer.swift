@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Splits messages into the lower-cased words that the inverted index stores and bare query words match.
 ///
 /// A word is a run of ASCII letters, digits and `_`, or of any non-ASCII bytes (so UTF-8 words in other
@@ -40,6 +46,56 @@ public enum Tokenizer {
             }
         }
         if !token.isEmpty { body(token[...]) }
+    }
+
+    /// Whether `token` (a word as `forEachToken` gives it: lower-cased ASCII) occurs in `bytes` as a
+    /// substring, ASCII compared case-insensitively. Every message holding the word holds this substring,
+    /// so a buffer of messages without it holds no match: one pass over a whole stream can rule out all
+    /// of its messages before any is split into words.
+    public static func mayHoldWord(_ token: [UInt8], in bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !token.isEmpty else { return true }
+        guard let base = bytes.baseAddress, bytes.count >= token.count else { return false }
+        // Candidates are found by `memchr` (vectorised in the C library) for the token's rarest byte, in
+        // both cases when it is a letter, and checked in place: a byte-by-byte loop was most of the time of
+        // a lookup for a word that no record holds.
+        let anchor = token.indices.min { Self.commonness(token[$0]) < Self.commonness(token[$1]) }!
+        let lowerAnchor = token[anchor]
+        let upperAnchor =
+            lowerAnchor >= UInt8(ascii: "a") && lowerAnchor <= UInt8(ascii: "z") ? lowerAnchor - 0x20 : lowerAnchor
+        return token.withUnsafeBufferPointer { token in
+            for wanted in lowerAnchor == upperAnchor ? [lowerAnchor] : [lowerAnchor, upperAnchor] {
+                var from = anchor
+                let end = bytes.count - (token.count - anchor - 1)
+                while from < end {
+                    guard let found = memchr(base + from, Int32(wanted), end - from) else { break }
+                    let at = UnsafeRawPointer(found) - base
+                    let start = at - anchor
+                    var matched = 0
+                    while matched < token.count && lower(bytes[start + matched]) == token[matched] { matched += 1 }
+                    if matched == token.count { return true }
+                    from = at + 1
+                }
+            }
+            return false
+        }
+    }
+
+    /// A rough rank of how often a lower-cased byte occurs in log text (higher: more often), to pick the
+    /// byte a search looks for first.
+    private static func commonness(_ byte: UInt8) -> Int {
+        switch byte {
+        case UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"), UInt8(ascii: "i"),
+            UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"):
+            return 4
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "l"), UInt8(ascii: "c"), UInt8(ascii: "d"),
+            UInt8(ascii: "u"), UInt8(ascii: "h"), UInt8(ascii: "m"), UInt8(ascii: "p"):
+            return 3
+        case UInt8(ascii: "f"), UInt8(ascii: "g"), UInt8(ascii: "b"), UInt8(ascii: "y"), UInt8(ascii: "w"),
+            UInt8(ascii: "_"):
+            return 2
+        default:
+            return 1
+        }
     }
 
     public static func tokens(in text: String) -> [String] {

@@ -31,11 +31,16 @@ struct BlockFilter: Equatable {
 
     func mayContain(_ hash: UInt64) -> Bool {
         guard !words.isEmpty else { return false }
-        for bit in Self.bits(of: hash, count: hashCount, size: words.count * 64)
-        where words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 {
-            return false
+        // The bits of `bits(of:)` computed in place: the array it makes cost more than the probes, and a
+        // rare word's lookup probes every block of every segment.
+        let (h1, h2, size) = (hash & 0xFFFF_FFFF, (hash >> 32) | 1, UInt64(words.count * 64))
+        return words.withUnsafeBufferPointer { words in
+            for index in 0..<UInt64(hashCount) {
+                let bit = Int((h1 &+ index &* h2) % size)
+                if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
+            }
+            return true
         }
-        return true
     }
 
     /// Double hashing (Kirsch–Mitzenmacher): bit i = (h1 + i·h2) mod size.

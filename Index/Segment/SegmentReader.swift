@@ -615,8 +615,14 @@ public final class SegmentReader: Sendable {
     /// phrases, a regex that looks at nothing past its match), a version 5 block is checked on first lines,
     /// and only the messages that fail there and go on past them are checked whole, from their group's
     /// rests: a group's stack traces are decompressed only for such candidates.
+    ///
+    /// `requiredWord`: a word (lower-cased, as `Tokenizer` gives it) that every passing message holds. A
+    /// stream without it as a substring (`Tokenizer.mayHoldWord`) is passed over whole: a rare word's
+    /// Bloom filters send a lookup to ~1% of blocks that do not hold it, and splitting each of their
+    /// messages into words was most of the time of a word that matches nothing.
     public func rows(
-        _ index: Int, rows: [Int], passing check: (UnsafeRawBufferPointer) -> Bool, firstLineSuffices: Bool
+        _ index: Int, rows: [Int], passing check: (UnsafeRawBufferPointer) -> Bool, firstLineSuffices: Bool,
+        requiredWord: [UInt8]? = nil
     ) throws(StorageError) -> [Int] {
         guard firstLineSuffices, version >= 5 else {
             return try withMessageBytes(index, rows: rows) { messages in rows.filter { check(messages[$0]) } }
@@ -624,6 +630,24 @@ public final class SegmentReader: Sendable {
         let count = blocks[index].recordCount
         var loader = BlockLoader(segment: self, block: index, caches: false)
         let groupIndex = try messageGroupIndex(&loader)
+        if let requiredWord {
+            // Every row's message lies in its group's streams: none holding the word, no row passes, known
+            // before a message is placed or split. First lines first: the rests (stack traces) are read only
+            // when no first line holds the word; only the rows' groups, which the checks would read anyway.
+            var wanted = [Bool](repeating: false, count: groupIndex.groupCount)
+            for row in rows where row >= 0 && row < count {
+                let group = groupIndex.groups[row]
+                if group >= 0 && group < wanted.count { wanted[group] = true }
+            }
+            var mayPass = false
+            for rests in [false, true] where !mayPass {
+                for group in 0..<groupIndex.groupCount where wanted[group] && !mayPass {
+                    let stream = try loader.stream(messageStream(group, names: groupIndex.nameCount, rests: rests))
+                    mayPass = Tokenizer.mayHoldWord(requiredWord, in: stream.bytes)
+                }
+            }
+            if !mayPass { return [] }
+        }
         let loaded = try loadMessages(
             &loader, rows: rows, count: count, groups: groupIndex.groups, nameCount: groupIndex.nameCount,
             groupCount: groupIndex.groupCount, headsOnly: true)
@@ -631,10 +655,13 @@ public final class SegmentReader: Sendable {
             streamCount(names: groupIndex.nameCount, groups: groupIndex.groupCount), names: groupIndex.nameCount)
         var passed: [Int] = []
         var unsureByGroup: [Int: [Int]] = [:]
+        let headsMayPass = requiredWord.map { word in
+            loaded.buffers.contains { Tokenizer.mayHoldWord(word, in: $0.bytes) }
+        }
         withExtendedLifetime(loaded.buffers) {
             for row in rows where row >= 0 && row < count {
                 let group = groupIndex.groups[row]
-                if check(loaded.messages[row]) {
+                if headsMayPass != false && check(loaded.messages[row]) {
                     passed.append(row)
                 } else if loaded.groupHasRest[group][Int(loaded.positions[row])] {
                     unsureByGroup[group, default: []].append(row)
@@ -645,6 +672,10 @@ public final class SegmentReader: Sendable {
         var whole: [UInt8] = []
         for (group, unsure) in unsureByGroup.sorted(by: { $0.key < $1.key }) {
             let restStream = try loader.stream(messageStream(group, names: groupIndex.nameCount, rests: true))
+            // A word cannot span the LF between a first line and its rest: neither holding it, no message does.
+            if headsMayPass == false, let requiredWord, !Tokenizer.mayHoldWord(requiredWord, in: restStream.bytes) {
+                continue
+            }
             let rests = try loader.decoding { () throws(DecodeError) in
                 try HeadsAndRests.rests(restStream.bytes, hasRest: loaded.groupHasRest[group])
             }

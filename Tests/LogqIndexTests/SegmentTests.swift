@@ -105,6 +105,31 @@ import Testing
     func sequencesMatchWholeWordsInOrder(words: [String], text: String, expected: Bool) {
         #expect(Tokenizer.containsSequence(words, in: text) == expected)
     }
+
+    /// The stream-wide check may say yes when no word matches, never no when one does: every word of
+    /// random texts is found, at every place a text can start in a buffer, in either case.
+    @Test func aStreamHoldingAWordAlwaysMayHoldIt() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcXYZ09_ =/.-\nÜé".utf8)
+        for _ in 0..<300 {
+            let length = Int.random(in: 0...60, using: &generator)
+            let text = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+            let padded = Array("Prefix ".utf8) + text
+            padded.withUnsafeBytes { bytes in
+                Tokenizer.forEachToken(in: bytes) { token in
+                    #expect(Tokenizer.mayHoldWord(Array(token), in: bytes))
+                }
+            }
+        }
+        let message = Array("Payment FAILED orderId=O71684790".utf8)
+        message.withUnsafeBytes { bytes in
+            #expect(Tokenizer.mayHoldWord(Array("failed".utf8), in: bytes))
+            #expect(Tokenizer.mayHoldWord(Array("o71684790".utf8), in: bytes))
+            #expect(!Tokenizer.mayHoldWord(Array("zqxjvbwkpl".utf8), in: bytes))
+            #expect(!Tokenizer.mayHoldWord(Array("o716847900".utf8), in: bytes))
+        }
+        #expect(!Tokenizer.mayHoldWord(Array("a".utf8), in: UnsafeRawBufferPointer(start: nil, count: 0)))
+    }
 }
 
 /// Terms that always occur together share one stored posting list (format 3), across index chunks too.
