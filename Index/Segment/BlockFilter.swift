@@ -24,30 +24,33 @@ struct BlockFilter: Equatable {
 
     mutating func insert(_ hash: UInt64) {
         guard !words.isEmpty else { return }
-        for bit in Self.bits(of: hash, count: hashCount, size: words.count * 64) {
+        let size = words.count * 64
+        for index in 0..<hashCount {
+            let bit = Self.bit(index, of: hash, size: size)
             words[bit >> 6] |= 1 << UInt64(bit & 63)
         }
     }
 
     func mayContain(_ hash: UInt64) -> Bool {
         guard !words.isEmpty else { return false }
-        // The bits of `bits(of:)` computed in place: the array it makes cost more than the probes, and a
-        // rare word's lookup probes every block of every segment.
-        let (h1, h2, size) = (hash & 0xFFFF_FFFF, (hash >> 32) | 1, UInt64(words.count * 64))
+        let size = words.count * 64
         return words.withUnsafeBufferPointer { words in
-            for index in 0..<UInt64(hashCount) {
-                let bit = Int((h1 &+ index &* h2) % size)
+            for index in 0..<hashCount {
+                let bit = Self.bit(index, of: hash, size: size)
                 if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
             }
             return true
         }
     }
 
-    /// Double hashing (Kirsch–Mitzenmacher): bit i = (h1 + i·h2) mod size.
-    private static func bits(of hash: UInt64, count: UInt8, size: Int) -> [Int] {
+    /// Double hashing (Kirsch–Mitzenmacher): bit i = (h1 + i·h2) mod size. One bit at a time, in place: an
+    /// array of a key's bits cost more than the probes, and a rare word's lookup probes every block of every
+    /// segment.
+    @inline(__always)
+    private static func bit(_ index: UInt8, of hash: UInt64, size: Int) -> Int {
         let h1 = hash & 0xFFFF_FFFF
         let h2 = (hash >> 32) | 1
-        return (0..<UInt64(count)).map { Int((h1 &+ $0 &* h2) % UInt64(size)) }
+        return Int((h1 &+ UInt64(index) &* h2) % UInt64(size))
     }
 
     /// The hash of a term key: 64-bit FNV-1a, then SplitMix64's finaliser to spread the bits. Format: the
@@ -63,7 +66,10 @@ struct BlockFilter: Equatable {
     static let hashSeed: UInt64 = 0xCBF2_9CE4_8422_2325
 
     @inline(__always)
-    static func hashStep(_ state: UInt64, _ byte: UInt8) -> UInt64 { (state ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    static func hashStep(_ state: UInt64, _ byte: UInt8) -> UInt64 { (state ^ UInt64(byte)) &* hashPrime }
+
+    /// FNV-1a's 64-bit prime.
+    static let hashPrime: UInt64 = 0x0000_0100_0000_01B3
 
     @inline(__always)
     static func hashFinish(_ state: UInt64) -> UInt64 {

@@ -105,8 +105,8 @@ enum InvertedIndexCodec {
             // FNV-1a over the ordinals, finished like `BlockFilter`'s hash: SipHash (`Hasher`) per ordinal
             // was a twentieth of the index build, and a match is checked in full anyway.
             var state = BlockFilter.hashSeed ^ UInt64(list.later.count)
-            state = (state ^ UInt64(list.first)) &* 0x0000_0100_0000_01B3
-            for ordinal in list.later { state = (state ^ UInt64(ordinal)) &* 0x0000_0100_0000_01B3 }
+            state = (state ^ UInt64(list.first)) &* BlockFilter.hashPrime
+            for ordinal in list.later { state = (state ^ UInt64(ordinal)) &* BlockFilter.hashPrime }
             let hash = Int(truncatingIfNeeded: BlockFilter.hashFinish(state))
             if let earlier = writtenLists[hash], postings(earlier.position) == list {
                 // 0 postings: the same list as the term whose postings start at `offset` in `chunk`.

@@ -630,6 +630,8 @@ public final class SegmentReader: Sendable {
         let count = blocks[index].recordCount
         var loader = BlockLoader(segment: self, block: index, caches: false)
         let groupIndex = try messageGroupIndex(&loader)
+        // With `requiredWord`: whether the rows' first lines hold it (nil: no word to look for).
+        var headsMayPass: Bool?
         if let requiredWord {
             // Every row's message lies in its group's streams: none holding the word, no row passes, known
             // before a message is placed or split. First lines first: the rests (stack traces) are read only
@@ -639,14 +641,16 @@ public final class SegmentReader: Sendable {
                 let group = groupIndex.groups[row]
                 if group >= 0 && group < wanted.count { wanted[group] = true }
             }
-            var mayPass = false
-            for rests in [false, true] where !mayPass {
-                for group in 0..<groupIndex.groupCount where wanted[group] && !mayPass {
+            func anyStreamHolds(rests: Bool) throws(StorageError) -> Bool {
+                for group in 0..<groupIndex.groupCount where wanted[group] {
                     let stream = try loader.stream(messageStream(group, names: groupIndex.nameCount, rests: rests))
-                    mayPass = Tokenizer.mayHoldWord(requiredWord, in: stream.bytes)
+                    if Tokenizer.mayHoldWord(requiredWord, in: stream.bytes) { return true }
                 }
+                return false
             }
-            if !mayPass { return [] }
+            let heads = try anyStreamHolds(rests: false)
+            if !heads, try !anyStreamHolds(rests: true) { return [] }
+            headsMayPass = heads
         }
         let loaded = try loadMessages(
             &loader, rows: rows, count: count, groups: groupIndex.groups, nameCount: groupIndex.nameCount,
@@ -655,9 +659,6 @@ public final class SegmentReader: Sendable {
             streamCount(names: groupIndex.nameCount, groups: groupIndex.groupCount), names: groupIndex.nameCount)
         var passed: [Int] = []
         var unsureByGroup: [Int: [Int]] = [:]
-        let headsMayPass = requiredWord.map { word in
-            loaded.buffers.contains { Tokenizer.mayHoldWord(word, in: $0.bytes) }
-        }
         withExtendedLifetime(loaded.buffers) {
             for row in rows where row >= 0 && row < count {
                 let group = groupIndex.groups[row]

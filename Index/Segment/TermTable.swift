@@ -147,14 +147,9 @@ struct TermTable {
             if stored == 0 { break }
             if stored & 0xFFFF_FFFF_0000_0000 == tag {
                 let index = Int(stored & 0xFFFF_FFFF) - 1
-                let entry = entries[index]
-                if Int(entry.keyLength) == key.count
-                    && arena.withUnsafeBufferPointer({ arena in
-                        ShortBytes.equal(arena.baseAddress! + Int(entry.keyStart), key.baseAddress!, count: key.count)
-                    })
-                {
+                if entry(index, hasKey: key) {
                     // Records come in order, so a word repeated in one message repeats the last posting.
-                    if entry.last != ordinal { append(ordinal, to: index) }
+                    if entries[index].last != ordinal { append(ordinal, to: index) }
                     return index
                 }
             }
