@@ -60,7 +60,7 @@ struct StoreFigures {
 
         // zstd compresses exactly the bytes the store loaded.
         let rawPath = work + "/store-bench.jsonl"
-        try writeRawFile(corpus, to: rawPath)
+        try writeRawFile(Array(corpus), to: rawPath)
         defer { try? FileManager.default.removeItem(atPath: rawPath) }
         let zstdStart = DispatchTime.now().uptimeNanoseconds
         _ = try runProcess("/usr/bin/zstd", ["-3", "-q", "-f", "-T1", rawPath, "-o", rawPath + ".zst"])
