@@ -23,6 +23,11 @@ public struct QueryExecutor: Sendable {
             guard segment.maxTime >= cutoff else { continue }
             var found: [LogRecord] = []
             let (ordinals, exact) = try candidates(for: query, in: segment)
+            // When what the index leaves unchecked is on the message alone (a word, a phrase), the candidate
+            // rows are checked on the message bytes in place, as `count` does: a block whose messages lack
+            // the word is ruled out without decoding a record (a word in no record, whose candidates are
+            // the blocks its filter wrongly admits, decoded and checked every row of them).
+            let checks = exact ? nil : try messageChecks(for: query, in: segment)
             // Newest first, a block at a time, decoding only the candidate rows (only the newest ones
             // still needed when the candidates match for certain).
             var end = ordinals.count
@@ -34,6 +39,8 @@ public struct QueryExecutor: Sendable {
                 var rows = ordinals[start..<end].map { Int($0) - first }
                 if exact {
                     rows = Array(rows.suffix(limit - found.count))
+                } else if let checks {
+                    rows = Array(try segment.rows(rows, ofBlock: block, passing: checks).suffix(limit - found.count))
                 } else if let matching = try matchingRows(rows, of: block, in: segment, query) {
                     rows = Array(matching.suffix(limit - found.count))
                 }
@@ -64,11 +71,14 @@ public struct QueryExecutor: Sendable {
             guard segment.minTime <= cutoff else { continue }
             var found: [LogRecord] = []
             let (ordinals, exact) = try candidates(for: query, in: segment)
+            let checks = exact ? nil : try messageChecks(for: query, in: segment)
             scan: for (block, range) in Self.blockRuns(ordinals, in: segment) {
                 let first = segment.blocks[block].firstOrdinal
                 var rows = ordinals[range].map { Int($0) - first }
                 if exact {
                     rows = Array(rows.prefix(limit - found.count))
+                } else if let checks {
+                    rows = Array(try segment.rows(rows, ofBlock: block, passing: checks).prefix(limit - found.count))
                 } else if let matching = try matchingRows(rows, of: block, in: segment, query) {
                     rows = Array(matching.prefix(limit - found.count))
                 }
