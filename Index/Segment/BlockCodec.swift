@@ -59,6 +59,9 @@ enum BlockCodec {
         }
     }
 
+    /// Up to this many distinct values (or field layouts) are looked up by comparing each in turn.
+    private static let linearSearchLimit = 16
+
     /// Repeated strings (service, host, source) as a block-local dictionary and one code per record.
     @inline(__always) @discardableResult
     private static func writeDictionaryColumn(
@@ -68,14 +71,20 @@ enum BlockCodec {
         var dictionary: [String] = []
         var column: [Int] = []
         column.reserveCapacity(count)
-        // Neighbours mostly share a value: compare with the last one before hashing.
+        // Neighbours mostly share a value: compare with the last one before hashing. A block holds a
+        // handful of services and hosts, interleaved: while there are few, they are compared in a row
+        // (short strings compare as two words), as hashing each record's value (SipHash) was a quarter of
+        // the block encoding in a profile.
         var last: (value: String, code: Int)?
         for index in 0..<count {
             // A closure reading one field: a key path applied to a record copied the whole record.
             let value = valueAt(index)
             if let last, last.value == value {
                 column.append(last.code)
-            } else if let code = codes[value] {
+            } else if dictionary.count <= Self.linearSearchLimit, let code = dictionary.firstIndex(of: value) {
+                column.append(code)
+                last = (value, code)
+            } else if dictionary.count > Self.linearSearchLimit, let code = codes[value] {
                 column.append(code)
                 last = (value, code)
             } else {
@@ -147,7 +156,11 @@ enum BlockCodec {
                 // Most records repeat the previous record's pattern: compared in place, no array made.
                 if let previous = recordPatterns.last, patterns[previous].elementsEqual(codes) {
                     recordPatterns.append(previous)
-                } else if let known = patternNumbers[Array(codes)] {
+                } else if patterns.count <= Self.linearSearchLimit,
+                    let known = patterns.firstIndex(where: { $0.elementsEqual(codes) })
+                {
+                    recordPatterns.append(known)
+                } else if patterns.count > Self.linearSearchLimit, let known = patternNumbers[Array(codes)] {
                     recordPatterns.append(known)
                 } else {
                     patternNumbers[Array(codes)] = patterns.count
