@@ -4,8 +4,8 @@
 /// so get no posting list. Fourteen bits per term and ten hashes: a lookup of a term that is not there
 /// wrongly says "maybe" for about 0.12% of blocks, and each such block's messages are read. At ten bits
 /// and seven hashes (format 5's first files) it was ~0.8%, about 49 of the 4,900 blocks of 10 million
-/// lines, which was most of a missing word's query time; the four bits more cost ~0.5 bytes per record
-/// (about two rare terms each). Each block stores its own hash count, so files of either kind are read.
+/// lines, which was most of a missing word's query time; the four bits more cost ~1.1 bytes per record
+/// (about 2.2 rare terms each). Each block stores its own hash count, so files of either kind are read.
 struct BlockFilter: Equatable {
     static let bitsPerTerm = 14
     static let hashCount: UInt8 = 10

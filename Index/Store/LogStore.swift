@@ -32,9 +32,9 @@ public final class LogStore: @unchecked Sendable {
         public var segment: SegmentWriter.Options
         /// The zstd level of a flush's segments when `segment` asks for a higher one. A flushed segment is
         /// merged soon after and recompressed at `segment.zstdLevel` then, so level 3 spent its extra work on
-        /// bytes that are rewritten anyway (it cost about a tenth of the store's CPU in the store bench);
-        /// like an LSM tree's upper levels, they get the faster level. Flushes that are never merged (a
-        /// day's last one) stay about 10% larger.
+        /// bytes that are rewritten anyway; like an LSM tree's upper levels, they get the faster level
+        /// (`zstd -b` on the corpus: level 1 at 738 MB/s, level 3 at 517, sizes within 0.3%). Flushes that
+        /// are never merged (a day's last one) keep level 1.
         public var flushZstdLevel: Int32
         /// The retention class of each record (a directory name: see `RetentionClassName`); nil puts every
         /// record in `RetentionClassName.default`. Called on the flush thread.
