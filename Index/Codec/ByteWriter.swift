@@ -8,6 +8,14 @@ struct ByteWriter {
 
     var count: Int { bytes.count }
 
+    var capacity: Int { bytes.capacity }
+
+    /// Empties the buffer and keeps its memory, for a writer that fills one buffer again and again:
+    /// a fresh buffer of many megabytes is page-faulted in anew each time.
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
+    mutating func reserveCapacity(_ capacity: Int) { bytes.reserveCapacity(capacity) }
+
     mutating func write(_ value: UInt8) { bytes.append(value) }
 
     mutating func write(_ other: some Collection<UInt8>) { bytes.append(contentsOf: other) }

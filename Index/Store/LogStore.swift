@@ -95,6 +95,9 @@ public final class LogStore: @unchecked Sendable {
 
     // Owned by the commit thread after init.
     private var wal: WALWriter
+    /// The commit thread's frame buffer, reused by every WAL write (see `ByteWriter.removeAll`).
+    private var walFrame = ByteWriter()
+    private static let walFrameKeptBytes = 64 << 20
     /// Live tails: called on the commit thread with every batch once it is durable, in commit order.
     private let commitObservers = Mutex<[UInt64: @Sendable ([LogRecord]) -> Void]>([:])
     private let nextObserver = Mutex<UInt64>(0)
@@ -397,7 +400,9 @@ public final class LogStore: @unchecked Sendable {
     private func commit(_ batch: [PendingWrite]) {
         guard !batch.isEmpty else { return }
         do {
-            try wal.append(batches: batch.map(\.records))
+            try wal.append(batches: batch.map(\.records), buildingIn: &walFrame)
+            // A frame far larger than usual (one huge batch) does not pin its memory for good.
+            if walFrame.capacity > Self.walFrameKeptBytes { walFrame = ByteWriter() }
             let started = ContinuousClock.now
             try wal.sync()
             options.observer?.walSynced(ContinuousClock.now - started)
@@ -416,9 +421,10 @@ public final class LogStore: @unchecked Sendable {
         condition.unlock()
         batch.forEach { $0.ticket.complete(nil) }
         let observers = commitObservers.withLock { Array($0.values) }
-        if !observers.isEmpty {
-            let records = batch.flatMap(\.records)
-            for observer in observers { observer(records) }
+        // Each write's records as they are: joining the writes copied every record (an eighth of this
+        // thread in a profile of file tailing).
+        for write in batch {
+            for observer in observers { observer(write.records) }
         }
     }
 

@@ -51,9 +51,16 @@ final class WALWriter {
 
     /// The records of several writers' batches as one frame (one group commit).
     func append(batches: [[LogRecord]]) throws(StorageError) {
+        var frame = ByteWriter()
+        try append(batches: batches, buildingIn: &frame)
+    }
+
+    /// The same, built in `frame`, whose memory the caller keeps for the next frame.
+    func append(batches: [[LogRecord]], buildingIn frame: inout ByteWriter) throws(StorageError) {
         let count = batches.reduce(0) { $0 + $1.count }
         // The frame's header is filled in once the payload after it is known: one buffer, no copy.
-        var frame = ByteWriter(reservingCapacity: count * 400 + WALFormat.frameHeaderSize)
+        frame.removeAll()
+        frame.reserveCapacity(count * 400 + WALFormat.frameHeaderSize)
         frame.writeUInt32(0)
         frame.writeUInt32(0)
         frame.writeVarint(count)
