@@ -8,6 +8,9 @@ public struct RecordDefaults: Sendable {
     public var pathService: String?
     public var host: String
     public var source: String
+    /// How many fields the caller appends to each record (a tailer's file path, id and offset): room is
+    /// made for them up front rather than by growing the array again.
+    public var fieldsAddedLater = 0
 
     public init(service: String? = nil, pathService: String? = nil, host: String = "", source: String = "") {
         self.service = service
@@ -43,9 +46,14 @@ extension PackParser {
             return syslogRecord(bytes, receivedAt: receivedAt, defaults: defaults, markers: markers)
         }
         let outcome = parse(bytes, reference: receivedAt)
+        // A parsed line's message is the part the pattern captured: the whole line as text (a copy and a
+        // UTF-8 check of every byte) is needed only when it is not, or to mark invalid UTF-8 (none in ASCII).
+        var messageIsCaptured = false
+        if case .parsed = outcome { messageIsCaptured = parsed.message != nil }
+        let wholeLine = messageIsCaptured && Self.isASCII(bytes) ? "" : Self.text(bytes, markers: &markers)
         var record = LogRecord(
             timestamp: receivedAt, service: defaults.service ?? pack.service ?? defaults.pathService ?? "",
-            host: defaults.host, source: defaults.source, message: Self.text(bytes, markers: &markers))
+            host: defaults.host, source: defaults.source, message: wholeLine)
         switch outcome {
         case .unmatched:
             markers.append(Field("_parse_error", .string(pack.name)))
@@ -79,7 +87,7 @@ extension PackParser {
         if let host = parsed.host { record.host = string(host) }
         if let message = parsed.message { record.message = string(message) }
         var fields: [Field] = []
-        fields.reserveCapacity(parsed.fields.count + 2)
+        fields.reserveCapacity(parsed.fields.count + 2 + defaults.fieldsAddedLater)
         // A handful of fields per line: a linear scan beats hashing every name into a Set.
         func isNew(_ name: String) -> Bool {
             !Self.columnNames.contains(name) && !fields.contains { $0.name == name }
@@ -152,6 +160,21 @@ extension PackParser {
     }
 
     static let columnNames = ["timestamp", "level", "service", "host", "message"]
+
+    /// Whether every byte is below 0x80, eight at a time.
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var highBits: UInt64 = 0
+        while index + 8 <= bytes.count {
+            highBits |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            highBits |= UInt64(bytes[index])
+            index += 1
+        }
+        return highBits & 0x8080_8080_8080_8080 == 0
+    }
 
     static func text(_ bytes: UnsafeRawBufferPointer, markers: inout [Field]) -> String {
         if let valid = String(validating: bytes, as: UTF8.self) { return valid }
