@@ -48,7 +48,7 @@ public struct FileTailer: Service {
         var inFlight: InFlightBatch?
         while !Task.isCancelledOrShuttingDown {
             // A poll that used its whole budget left bytes behind: read on at once rather than after a pause.
-            if try await cycle(&state, &inFlight, final: false) < TailState.maxBytesPerPoll {
+            if try await !cycle(&state, &inFlight, final: false) {
                 try? await Task.sleep(for: pollInterval)
             }
         }
@@ -63,14 +63,14 @@ public struct FileTailer: Service {
     }
 
     /// Polls and hands the batch to the store; then waits for the batch before it, so that while a file is
-    /// read at full speed the next poll's parsing overlaps this batch's WAL write and fsync. Returns the
-    /// bytes the poll read.
+    /// read at full speed the next poll's parsing overlaps this batch's WAL write and fsync. Returns whether
+    /// the poll stopped at its budget (bytes are left to read).
     @discardableResult
-    private func cycle(_ state: inout TailState, _ inFlight: inout InFlightBatch?, final: Bool) async throws -> Int {
+    private func cycle(_ state: inout TailState, _ inFlight: inout InFlightBatch?, final: Bool) async throws -> Bool {
         var batch = state.poll(now: currentTimeNanoseconds(), final: final)
         guard !batch.records.isEmpty || batch.changedCheckpoint else {
             try await settle(&state, &inFlight)
-            return batch.bytes
+            return batch.usedWholeBudget
         }
         var ticket: CommitTicket?
         if !batch.records.isEmpty {
@@ -88,10 +88,10 @@ public struct FileTailer: Service {
         // Only a full poll of files already in the checkpoint is left in flight: at a restart, the store is
         // asked for what such a file's lost checkpoint covered, while a file new to the checkpoint would be
         // read again from its start. A short poll is followed by a pause: no reason to keep it waiting.
-        if final || batch.changedCheckpoint || batch.bytes < TailState.maxBytesPerPoll {
+        if final || batch.changedCheckpoint || !batch.usedWholeBudget {
             try await settle(&state, &inFlight)
         }
-        return batch.bytes
+        return batch.usedWholeBudget
     }
 
     /// Waits until the batch in flight is durable; only then does the checkpoint move past its lines.

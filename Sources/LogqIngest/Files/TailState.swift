@@ -55,6 +55,8 @@ struct TailBatch {
     var records: [LogRecord] = []
     var bytes = 0
     var changedCheckpoint = false
+    /// The poll stopped at its budget, with bytes left to read.
+    var usedWholeBudget = false
 }
 
 /// The tailer's files and what it has read of them. Not shared: the tailer's task owns it.
@@ -70,6 +72,10 @@ struct TailState {
     private var readBuffer = [UInt8](repeating: 0, count: readChunk)
     static let readChunk = 1 << 20
     static let maxBytesPerPoll = 16 << 20
+    /// A backlog is read in polls of 1, 2, 4… MiB up to `maxBytesPerPoll`: the first batch reaches the
+    /// store (and the store's threads the other core) after one megabyte instead of sixteen.
+    static let firstBytesPerPoll = 1 << 20
+    private(set) var pollBudget = firstBytesPerPoll
 
     init(input: FileInput, checkpoint: Checkpoint, logger: Logger) throws {
         self.input = input
@@ -123,7 +129,7 @@ struct TailState {
             seen.insert(ObjectIdentifier(file))
             batch.changedCheckpoint = true
         }
-        var budget = Self.maxBytesPerPoll
+        var budget = pollBudget
         for file in files {
             let present = seen.contains(ObjectIdentifier(file))
             if !present { file.gone = true }
@@ -147,6 +153,8 @@ struct TailState {
             file.gone = true
             logger.debug("closed an inactive file", metadata: ["path": "\(file.path)"])
         }
+        batch.usedWholeBudget = budget <= 0
+        pollBudget = batch.usedWholeBudget ? min(2 * pollBudget, Self.maxBytesPerPoll) : Self.firstBytesPerPoll
         // A file that is gone has been read to its end: let it go (its descriptor closes).
         let before = files.count
         files.removeAll { $0.gone && $0.readOffset == $0.pendingOffset && $0.joiner?.hasPendingEvent != true }
@@ -209,6 +217,7 @@ struct TailState {
         let id = "\(device)-\(inode)-\(String(fingerprint, radix: 16))"
         var defaults = RecordDefaults(service: input.service, pathService: RecordDefaults.service(fromPath: path))
         defaults.source = path
+        defaults.fieldsAddedLater = 3 + input.fields.count
         let maker =
             input.parser.map { LineRecordMaker(pack: $0, defaults: defaults) }
             ?? LineRecordMaker(
@@ -251,7 +260,11 @@ struct TailState {
         chunk.withUnsafeBytes { bytes in
             var lineStart = 0
             while lineStart < end {
-                let lineEnd = bytes[lineStart..<end].firstIndex(of: UInt8(ascii: "\n")) ?? end
+                // memchr: the generic search went byte by byte (a tenth of the tailer's parsing in a profile).
+                let lineEnd =
+                    memchr(bytes.baseAddress! + lineStart, Int32(UInt8(ascii: "\n")), end - lineStart).map {
+                        bytes.baseAddress!.distance(to: UnsafeRawPointer($0))
+                    } ?? end
                 var line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
                 if line.last == UInt8(ascii: "\r") { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
                 let after = start + Int64(min(lineEnd + 1, end))
