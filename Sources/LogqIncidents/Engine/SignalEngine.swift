@@ -62,47 +62,52 @@ public final class SignalEngine {
     public func ingest(_ records: [LogRecord], arrival: Double) {
         // Records of one source come in runs: the watermark hears of each run once, not of every record.
         var run: (source: String, newest: Int64)?
-        for record in records {
-            if let current = run, current.source == record.source {
-                run!.newest = max(current.newest, record.timestamp)
-            } else {
-                if let current = run { watermark.saw(source: current.source, time: current.newest, arrival: arrival) }
-                run = (record.source, record.timestamp)
-            }
-            historyStart = min(historyStart ?? record.timestamp, record.timestamp)
-            if nextEvaluation == nil {
-                nextEvaluation = (record.timestamp / policy.evaluationStep + 1) * policy.evaluationStep
-            }
-            if let evaluated = nextEvaluation, record.timestamp < evaluated - policy.evaluationStep {
-                lateRecords += 1
-            }
-            var isNew = false
-            // How long ago the template was last seen, before this record; nil when never.
-            var unseenFor: Int64?
-            if let fingerprint = FieldAccess.value(of: "fingerprint", in: record).text {
-                if let seen = fingerprintsSeen.index(forKey: fingerprint) {
-                    let last = fingerprintsSeen.values[seen]
-                    unseenFor = record.timestamp - last
-                    fingerprintsSeen.values[seen] = max(last, record.timestamp)
-                } else {
-                    if let historyStart, record.timestamp - historyStart >= learningPeriod { isNew = true }
-                    fingerprintsSeen[fingerprint] = record.timestamp
-                }
-            }
-            for index in answers.indices { answers[index] = 0 }
-            for (position, rule) in rules.enumerated() {
-                var newTemplate = isNew
-                // Seen before, but long enough ago to count as new again.
-                if let lookback = rule.newFingerprintLookback, let unseenFor, unseenFor > lookback {
-                    newTemplate = true
-                }
-                let inDenominator = denominatorIndex[position].map { answer($0, for: record) } ?? false
-                rule.add(
-                    record, newTemplate: newTemplate, matches: answer(queryIndex[position], for: record),
-                    inDenominator: inDenominator)
-            }
+        // By index: `for record in records` copied each record (a retain and release of its every String).
+        for index in records.indices {
+            ingest(records[index], run: &run, arrival: arrival)
         }
         if let current = run { watermark.saw(source: current.source, time: current.newest, arrival: arrival) }
+    }
+
+    private func ingest(_ record: LogRecord, run: inout (source: String, newest: Int64)?, arrival: Double) {
+        if let current = run, current.source == record.source {
+            run!.newest = max(current.newest, record.timestamp)
+        } else {
+            if let current = run { watermark.saw(source: current.source, time: current.newest, arrival: arrival) }
+            run = (record.source, record.timestamp)
+        }
+        historyStart = min(historyStart ?? record.timestamp, record.timestamp)
+        if nextEvaluation == nil {
+            nextEvaluation = (record.timestamp / policy.evaluationStep + 1) * policy.evaluationStep
+        }
+        if let evaluated = nextEvaluation, record.timestamp < evaluated - policy.evaluationStep {
+            lateRecords += 1
+        }
+        var isNew = false
+        // How long ago the template was last seen, before this record; nil when never.
+        var unseenFor: Int64?
+        if let fingerprint = FieldAccess.value(of: "fingerprint", in: record).text {
+            if let seen = fingerprintsSeen.index(forKey: fingerprint) {
+                let last = fingerprintsSeen.values[seen]
+                unseenFor = record.timestamp - last
+                fingerprintsSeen.values[seen] = max(last, record.timestamp)
+            } else {
+                if let historyStart, record.timestamp - historyStart >= learningPeriod { isNew = true }
+                fingerprintsSeen[fingerprint] = record.timestamp
+            }
+        }
+        for index in answers.indices { answers[index] = 0 }
+        for (position, rule) in rules.enumerated() {
+            var newTemplate = isNew
+            // Seen before, but long enough ago to count as new again.
+            if let lookback = rule.newFingerprintLookback, let unseenFor, unseenFor > lookback {
+                newTemplate = true
+            }
+            let inDenominator = denominatorIndex[position].map { answer($0, for: record) } ?? false
+            rule.add(
+                record, newTemplate: newTemplate, matches: answer(queryIndex[position], for: record),
+                inDenominator: inDenominator)
+        }
     }
 
     /// Evaluates every window the watermark has passed; returns the signals that started, changed or ended.
