@@ -133,7 +133,11 @@ enum BlockCodec {
                     if position < codesByPosition.count, names[codesByPosition[position]] == name {
                         code = codesByPosition[position]
                     } else {
-                        if let known = nameCodes[name] {
+                        // Records whose optional fields differ shift the positions: a block's few names are
+                        // compared in turn before any is hashed (hashing was a fifth of this function).
+                        let known =
+                            names.count <= Self.linearSearchLimit ? names.firstIndex(of: name) : nameCodes[name]
+                        if let known {
                             code = known
                         } else {
                             code = names.count

@@ -17,6 +17,8 @@ struct IndexTermCollector: ~Copyable {
     private let recentHashes: UnsafeMutablePointer<UInt64>
     private let recentEntries: UnsafeMutablePointer<UInt32>
     private static let recentSlots = 4096
+    /// Per place in a record's fields, the name last seen there and its hash state (see `addKey`).
+    private var namePrefixes: [(name: String, state: UInt64)] = []
 
     init(capacity: Int) {
         table = TermTable(capacity: capacity)
@@ -52,10 +54,26 @@ struct IndexTermCollector: ~Copyable {
     }
 
     /// The same for a free field: numbers as their canonical text (see `FieldValue.canonicalText`).
-    mutating func addField(_ field: String, _ value: FieldValue, _ ordinal: UInt32) {
+    /// `position`: the field's place in its record, where the previous record's name is looked for.
+    mutating func addField(_ field: String, _ value: FieldValue, _ ordinal: UInt32, position: Int) {
+        let prefix: UInt64
+        if position < namePrefixes.count, namePrefixes[position].name == field {
+            prefix = namePrefixes[position].state
+        } else {
+            prefix = field.withUTF8Bytes { name in
+                name.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
+            }
+            if position < namePrefixes.count {
+                namePrefixes[position] = (field, prefix)
+            } else if position == namePrefixes.count {
+                namePrefixes.append((field, prefix))
+            }
+        }
         switch value {
         case .string(let text):
-            field.withUTF8Bytes { name in text.withUTF8Bytes { value in addKey(name, value, ordinal) } }
+            field.withUTF8Bytes { name in
+                text.withUTF8Bytes { value in addKey(name, value, ordinal, nameState: prefix) }
+            }
         case .int(let number):
             // Decimal digits straight into a stack buffer: the same bytes as `String(number)`.
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
@@ -71,25 +89,36 @@ struct IndexTermCollector: ~Copyable {
                     digits[start] = UInt8(ascii: "-")
                 }
                 let text = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(digits)[start..<20])
-                field.withUTF8Bytes { name in addKey(name, text, ordinal) }
+                field.withUTF8Bytes { name in addKey(name, text, ordinal, nameState: prefix) }
             }
         case .double:
-            field.withUTF8Bytes { name in value.canonicalText.withUTF8Bytes { value in addKey(name, value, ordinal) } }
+            field.withUTF8Bytes { name in
+                value.canonicalText.withUTF8Bytes { value in addKey(name, value, ordinal, nameState: prefix) }
+            }
         }
     }
 
-    /// Adds `name` + separator + `value` when both fit the index's limit.
+    /// Adds `name` + separator + `value` when both fit the index's limit. `nameState`: the hash state after
+    /// `name`, when known (the hash is a chain of multiplications, byte after byte: a name is not hashed
+    /// again for every record).
     private mutating func addKey(
-        _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, _ ordinal: UInt32
+        _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, _ ordinal: UInt32,
+        nameState: UInt64? = nil
     ) {
         guard name.count <= StorageLimits.maxIndexedValueBytes, value.count <= StorageLimits.maxIndexedValueBytes
         else { return }
         var state = BlockFilter.hashSeed
         var length = 0
-        for byte in name {
-            scratch[length] = byte
-            state = BlockFilter.hashStep(state, byte)
-            length += 1
+        if let nameState, let base = name.baseAddress {
+            scratch.update(from: base, count: name.count)
+            state = nameState
+            length = name.count
+        } else {
+            for byte in name {
+                scratch[length] = byte
+                state = BlockFilter.hashStep(state, byte)
+                length += 1
+            }
         }
         scratch[length] = Term.separator
         state = BlockFilter.hashStep(state, Term.separator)

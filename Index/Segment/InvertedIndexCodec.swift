@@ -45,7 +45,7 @@ enum InvertedIndexCodec {
             builder.addField(Self.sourceField, records[position].source, ordinal)
             records[position].fields.withUnsafeBufferPointer { fields in
                 for field in fields.indices where fields[field].name != Term.messageField {
-                    builder.addField(fields[field].name, fields[field].value, ordinal)
+                    builder.addField(fields[field].name, fields[field].value, ordinal, position: field)
                 }
             }
             builder.addMessageWords(records[position].message, ordinal)
