@@ -44,13 +44,19 @@ struct IndexTermCollector: ~Copyable {
     }
 
     mutating func addField(level: LogLevel, _ ordinal: UInt32) {
-        "level".withUTF8Bytes { name in level.description.withUTF8Bytes { value in addKey(name, value, ordinal) } }
+        "level".withUTF8Bytes { name in
+            let nameState = Self.hashState(of: name)
+            level.description.withUTF8Bytes { value in addKey(name, value, ordinal, nameState: nameState) }
+        }
     }
 
     /// Adds `field` + separator + `value` unless the value is empty.
     mutating func addField(_ field: String, _ value: String, _ ordinal: UInt32) {
         guard !value.isEmpty else { return }
-        field.withUTF8Bytes { name in value.withUTF8Bytes { value in addKey(name, value, ordinal) } }
+        field.withUTF8Bytes { name in
+            let nameState = Self.hashState(of: name)
+            value.withUTF8Bytes { value in addKey(name, value, ordinal, nameState: nameState) }
+        }
     }
 
     /// The same for a free field: numbers as their canonical text (see `FieldValue.canonicalText`).
@@ -60,9 +66,7 @@ struct IndexTermCollector: ~Copyable {
         if position < namePrefixes.count, namePrefixes[position].name == field {
             prefix = namePrefixes[position].state
         } else {
-            prefix = field.withUTF8Bytes { name in
-                name.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
-            }
+            prefix = field.withUTF8Bytes(Self.hashState(of:))
             if position < namePrefixes.count {
                 namePrefixes[position] = (field, prefix)
             } else if position == namePrefixes.count {
@@ -98,28 +102,23 @@ struct IndexTermCollector: ~Copyable {
         }
     }
 
-    /// Adds `name` + separator + `value` when both fit the index's limit. `nameState`: the hash state after
-    /// `name`, when known (the hash is a chain of multiplications, byte after byte: a name is not hashed
-    /// again for every record).
+    /// The key hash's state after `name` (see `BlockFilter.hashStep`).
+    private static func hashState(of name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        name.reduce(BlockFilter.hashSeed, BlockFilter.hashStep)
+    }
+
+    /// Adds `name` + separator + `value` when both fit the index's limit. `nameState`: `hashState(of: name)`,
+    /// which free fields keep per position (the hash is a chain of multiplications, byte after byte: a name
+    /// is not hashed again for every record).
     private mutating func addKey(
         _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>, _ ordinal: UInt32,
-        nameState: UInt64? = nil
+        nameState: UInt64
     ) {
         guard name.count <= StorageLimits.maxIndexedValueBytes, value.count <= StorageLimits.maxIndexedValueBytes
         else { return }
-        var state = BlockFilter.hashSeed
-        var length = 0
-        if let nameState, let base = name.baseAddress {
-            scratch.update(from: base, count: name.count)
-            state = nameState
-            length = name.count
-        } else {
-            for byte in name {
-                scratch[length] = byte
-                state = BlockFilter.hashStep(state, byte)
-                length += 1
-            }
-        }
+        if let base = name.baseAddress { scratch.update(from: base, count: name.count) }
+        var state = nameState
+        var length = name.count
         scratch[length] = Term.separator
         state = BlockFilter.hashStep(state, Term.separator)
         length += 1

@@ -309,20 +309,6 @@ struct Bench: AsyncParsableCommand {
         return (bytes, count)
     }
 
-    /// Whether `count` bytes at `start` contain `marker`.
-    private static func contains(_ marker: [UInt8], in start: UnsafePointer<UInt8>, count: Int) -> Bool {
-        var offset = 0
-        while offset + marker.count <= count {
-            guard let hit = memchr(start + offset, Int32(marker[0]), count - offset - marker.count + 1) else {
-                return false
-            }
-            let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - start
-            if memcmp(start + at, marker, marker.count) == 0 { return true }
-            offset = at + 1
-        }
-        return false
-    }
-
     /// The length of the corpus's first `lines` lines.
     private func prefixLength(of corpus: [UInt8], lines: Int) -> Int {
         var seen = 0
@@ -443,7 +429,8 @@ extension Bench {
                 let newline = memchr(base + lineStart, 0x0A, bytes.count - lineStart)
                 let end =
                     newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base + 1 } ?? bytes.count
-                if Self.contains(marker, in: base + lineStart, count: end - lineStart) {
+                let line = UnsafeRawBufferPointer(start: base + lineStart, count: end - lineStart)
+                if marker.withUnsafeBytes({ line.containsBytes($0) }) {
                     order.append(contentsOf: bytes[lineStart..<end])
                 }
                 lineStart = end

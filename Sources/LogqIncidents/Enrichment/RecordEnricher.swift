@@ -43,23 +43,9 @@ public final class RecordEnricher: Sendable {
 
     /// Whether `text` contains `needle` (ASCII), comparing bytes.
     static func holds(_ text: String, _ needle: StaticString) -> Bool {
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        guard !pattern.isEmpty else { return true }
+        let pattern = UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         var text = text
-        // memchr to each candidate first byte: the byte-by-byte loop was a sixteenth of the enrichment (it
-        // reads every stack trace whole). Swift's Glibc does not offer memmem.
-        return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, bytes.count >= pattern.count else { return false }
-            var index = 0
-            let last = bytes.count - pattern.count
-            while index <= last {
-                guard let found = memchr(base + index, Int32(pattern[0]), last - index + 1) else { return false }
-                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + index, pattern.baseAddress!, pattern.count) == 0 { return true }
-                index += 1
-            }
-            return false
-        }
+        return text.withUTF8 { UnsafeRawBufferPointer($0).containsBytes(pattern) }
     }
 
     /// `… Pool stats (total=10, active=9, idle=1, waiting=3)` → 90.

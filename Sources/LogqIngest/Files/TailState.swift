@@ -75,7 +75,7 @@ struct TailState {
     /// A backlog is read in polls of 1, 2, 4… MiB up to `maxBytesPerPoll`: the first batch reaches the
     /// store (and the store's threads the other core) after one megabyte instead of sixteen.
     static let firstBytesPerPoll = 1 << 20
-    private(set) var pollBudget = firstBytesPerPoll
+    private var pollBudget = firstBytesPerPoll
 
     init(input: FileInput, checkpoint: Checkpoint, logger: Logger) throws {
         self.input = input

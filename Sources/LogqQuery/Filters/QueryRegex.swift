@@ -47,7 +47,9 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
     private static func looksOnlyUpToItsMatch(_ pattern: String) -> Bool {
         let text = Array(pattern.utf8)
         return text.withUnsafeBytes { text in
-            !["$", "\\Z", "\\z", "(?=", "(?!", "(*"].contains { Array($0.utf8).withUnsafeBytes { contains(text, $0) } }
+            !["$", "\\Z", "\\z", "(?=", "(?!", "(*"].contains { marker in
+                Array(marker.utf8).withUnsafeBytes { text.containsBytes($0) }
+            }
         }
     }
 
@@ -59,30 +61,13 @@ public final class QueryRegex: @unchecked Sendable, Equatable {
     public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if let literal = requiredLiteral {
             guard bytes.count >= literal.count else { return false }
-            guard literal.withUnsafeBytes({ Self.contains(bytes, $0) }) else { return false }
+            guard literal.withUnsafeBytes({ bytes.containsBytes($0) }) else { return false }
         }
         let pooled =
             pool.withLock { $0.popLast() } ?? PooledMatcher(matcher: PCRE2Matcher(regex: regex, limits: Self.limits))
         defer { pool.withLock { $0.append(pooled) } }
         // Past the match limit the record does not match: a query never hangs on one line.
         if case .match = pooled.matcher.firstMatch(in: bytes) { return true }
-        return false
-    }
-
-    /// Whether `needle` occurs in `haystack`: memchr for its first byte, memcmp for the rest (glibc's
-    /// memmem is a GNU extension Swift does not import).
-    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: UnsafeRawBufferPointer) -> Bool {
-        guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else {
-            return needle.isEmpty
-        }
-        var offset = 0
-        let last = haystack.count - needle.count
-        while offset <= last {
-            guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
-            let position = base.distance(to: UnsafeRawPointer(hit))
-            if memcmp(base + position, needle.baseAddress!, needle.count) == 0 { return true }
-            offset = position + 1
-        }
         return false
     }
 
