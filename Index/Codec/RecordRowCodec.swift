@@ -21,19 +21,90 @@ extension ByteWriter {
         }
     }
 
+    /// The row is encoded into a temporary buffer and appended in one copy: appending it field by field
+    /// checked the array's capacity and uniqueness for every byte, a half of the WAL's encoding.
     mutating func writeRecordRow(_ record: LogRecord) {
-        writeSignedVarint(record.timestamp)
-        write(record.level?.rawValue ?? 0)
-        writeString(record.service)
-        writeString(record.host)
-        writeString(record.source)
-        writeString(record.message)
-        writeVarint(record.fields.count)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: RowEncoder.maxBytes(of: record)) { buffer in
+            var row = RowEncoder(buffer.baseAddress!)
+            row.writeSignedVarint(record.timestamp)
+            row.write(record.level?.rawValue ?? 0)
+            row.writeString(record.service)
+            row.writeString(record.host)
+            row.writeString(record.source)
+            row.writeString(record.message)
+            row.writeVarint(UInt64(record.fields.count))
+            record.fields.withUnsafeBufferPointer { fields in
+                for index in fields.indices {
+                    row.writeString(fields[index].name)
+                    switch fields[index].value {
+                    case .string(let text):
+                        row.write(FieldTypeTag.string.rawValue)
+                        row.writeString(text)
+                    case .int(let number):
+                        row.write(FieldTypeTag.int.rawValue)
+                        row.writeSignedVarint(number)
+                    case .double(let number):
+                        row.write(FieldTypeTag.double.rawValue)
+                        row.writeUInt64(number.bitPattern)
+                    }
+                }
+            }
+            write(UnsafeBufferPointer(start: buffer.baseAddress, count: row.count))
+        }
+    }
+}
+
+/// The same encodings as `ByteWriter`, into memory the caller sized with `maxBytes(of:)`.
+private struct RowEncoder {
+    private let start: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { self.start = start }
+
+    /// A bound on the row's length: every varint at its longest (10 bytes).
+    static func maxBytes(of record: LogRecord) -> Int {
+        var bound = 10 + 1 + 4 * 10 + 10
+        bound += record.service.utf8.count + record.host.utf8.count + record.source.utf8.count
+        bound += record.message.utf8.count
         record.fields.withUnsafeBufferPointer { fields in
             for index in fields.indices {
-                writeString(fields[index].name)
-                writeFieldValue(fields[index].value)
+                bound += 10 + fields[index].name.utf8.count + 1
+                if case .string(let text) = fields[index].value { bound += 10 + text.utf8.count } else { bound += 10 }
             }
+        }
+        return bound
+    }
+
+    mutating func write(_ byte: UInt8) {
+        start[count] = byte
+        count += 1
+    }
+
+    mutating func writeVarint(_ value: UInt64) {
+        var remaining = value
+        while remaining >= 0x80 {
+            write(UInt8(truncatingIfNeeded: remaining) | 0x80)
+            remaining >>= 7
+        }
+        write(UInt8(remaining))
+    }
+
+    mutating func writeSignedVarint(_ value: Int64) {
+        writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func writeUInt64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) {
+            UnsafeMutableRawPointer(start + count).copyMemory(from: $0.baseAddress!, byteCount: 8)
+        }
+        count += 8
+    }
+
+    mutating func writeString(_ text: String) {
+        text.withUTF8Bytes { utf8 in
+            writeVarint(UInt64(utf8.count))
+            if let base = utf8.baseAddress { (start + count).update(from: base, count: utf8.count) }
+            count += utf8.count
         }
     }
 }
