@@ -9,3 +9,12 @@ extension String {
         return try copy.withUTF8(body)
     }
 }
+
+extension String {
+    /// `==` for the field names compared in per-record loops: most names there differ in length, and those
+    /// are told apart without the out-of-line comparison `==` calls for any two different strings.
+    @inline(__always)
+    public func isSameText(as other: String) -> Bool {
+        utf8.count == other.utf8.count && self == other
+    }
+}

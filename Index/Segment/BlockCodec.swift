@@ -61,6 +61,9 @@ enum BlockCodec {
 
     /// Up to this many distinct values (or field layouts) are looked up by comparing each in turn.
     private static let linearSearchLimit = 16
+    /// Field names are compared length first (`isSameText`), which is cheaper than hashing for many more:
+    /// a block of a Spring Boot log holds some 30 names.
+    private static let linearNameSearchLimit = 64
 
     /// Repeated strings (service, host, source) as a block-local dictionary and one code per record.
     @inline(__always) @discardableResult
@@ -130,13 +133,14 @@ enum BlockCodec {
                 for position in fields.indices {
                     let name = fields[position].name
                     let code: Int
-                    if position < codesByPosition.count, names[codesByPosition[position]] == name {
+                    if position < codesByPosition.count, names[codesByPosition[position]].isSameText(as: name) {
                         code = codesByPosition[position]
                     } else {
                         // Records whose optional fields differ shift the positions: a block's few names are
                         // compared in turn before any is hashed (hashing was a fifth of this function).
                         let known =
-                            names.count <= Self.linearSearchLimit ? names.firstIndex(of: name) : nameCodes[name]
+                            names.count <= Self.linearNameSearchLimit
+                            ? names.firstIndex { $0.isSameText(as: name) } : nameCodes[name]
                         if let known {
                             code = known
                         } else {

@@ -44,7 +44,7 @@ enum InvertedIndexCodec {
             builder.addField(Self.hostField, records[position].host, ordinal)
             builder.addField(Self.sourceField, records[position].source, ordinal)
             records[position].fields.withUnsafeBufferPointer { fields in
-                for field in fields.indices where fields[field].name != Term.messageField {
+                for field in fields.indices where !fields[field].name.isSameText(as: Term.messageField) {
                     builder.addField(fields[field].name, fields[field].value, ordinal, position: field)
                 }
             }

@@ -90,7 +90,7 @@ extension PackParser {
         fields.reserveCapacity(parsed.fields.count + 2 + defaults.fieldsAddedLater)
         // A handful of fields per line: a linear scan beats hashing every name into a Set.
         func isNew(_ name: String) -> Bool {
-            !Self.columnNames.contains(name) && !fields.contains { $0.name == name }
+            !Self.columnNames.contains { $0.isSameText(as: name) } && !fields.contains { $0.name.isSameText(as: name) }
         }
         for field in parsed.fields {
             let name = field.field >= 0 ? compiled.fieldNames[field.field] : string(field.nameRange)

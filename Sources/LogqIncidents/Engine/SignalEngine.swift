@@ -86,7 +86,7 @@ public final class SignalEngine {
         var isNew = false
         // How long ago the template was last seen, before this record; nil when never.
         var unseenFor: Int64?
-        if let fingerprint = FieldAccess.value(of: "fingerprint", in: record).text {
+        if let fingerprint = FieldAccess.fieldValue(of: "fingerprint", in: record).text {
             if let seen = fingerprintsSeen.index(forKey: fingerprint) {
                 let last = fingerprintsSeen.values[seen]
                 unseenFor = record.timestamp - last

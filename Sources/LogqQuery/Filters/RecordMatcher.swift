@@ -51,7 +51,7 @@ public struct RecordMatcher: Sendable {
         case .fieldEquals("source", let value):
             return { !$0.source.isEmpty && $0.source == value }
         case .fieldExists(let field) where !Self.columns.contains(field) && field != Term.messageField:
-            return { record in record.fields.contains { $0.name == field } }
+            return { record in record.fields.contains { $0.name.isSameText(as: field) } }
         default:
             return { filter.matches($0) }
         }

@@ -87,13 +87,18 @@ public enum FieldAccess {
         case "host": return record.host.isEmpty ? .null : .string(record.host)
         case "source": return record.source.isEmpty ? .null : .string(record.source)
         case "_msg", "message", "msg": return .string(record.message)
-        default:
-            guard let found = record.fields.first(where: { $0.name == field }) else { return .null }
-            switch found.value {
-            case .int(let number): return .number(Double(number))
-            case .double(let number): return .number(number)
-            case .string(let text): return .string(text)
-            }
+        default: return fieldValue(of: field, in: record)
+        }
+    }
+
+    /// `value(of:in:)` for a name that is none of the columns above: a lookup among the record's fields
+    /// alone, for callers that ask for one such name on every record.
+    public static func fieldValue(of field: String, in record: LogRecord) -> TableValue {
+        guard let found = record.fields.first(where: { $0.name.isSameText(as: field) }) else { return .null }
+        switch found.value {
+        case .int(let number): return .number(Double(number))
+        case .double(let number): return .number(number)
+        case .string(let text): return .string(text)
         }
     }
 
