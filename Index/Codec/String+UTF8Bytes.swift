@@ -13,7 +13,7 @@ extension String {
 extension String {
     /// `==` for the field names compared in per-record loops: most names there differ in length, and those
     /// are told apart without the out-of-line comparison `==` calls for any two different strings.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func isSameText(as other: String) -> Bool {
         utf8.count == other.utf8.count && self == other
     }

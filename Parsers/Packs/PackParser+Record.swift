@@ -88,13 +88,9 @@ extension PackParser {
         if let message = parsed.message { record.message = string(message) }
         var fields: [Field] = []
         fields.reserveCapacity(parsed.fields.count + 2 + defaults.fieldsAddedLater)
-        // A handful of fields per line: a linear scan beats hashing every name into a Set.
-        func isNew(_ name: String) -> Bool {
-            !Self.columnNames.contains { $0.isSameText(as: name) } && !fields.contains { $0.name.isSameText(as: name) }
-        }
         for field in parsed.fields {
             let name = field.field >= 0 ? compiled.fieldNames[field.field] : string(field.nameRange)
-            guard isNew(name) else { continue }
+            guard Self.isNew(name, among: fields) else { continue }
             switch field.value {
             case .text: fields.append(Field(name, .string(string(field.range))))
             case .int(let number): fields.append(Field(name, .int(number)))
@@ -111,12 +107,12 @@ extension PackParser {
                 continue
             case .sqlTables:
                 let tables = SQLTables.names(in: record.message)
-                if let first = tables.first, isNew("table") {
+                if let first = tables.first, Self.isNew("table", among: fields) {
                     fields.append(Field("table", .string(first)))
                     fields.append(Field("tables", .string(tables.joined(separator: ","))))
                 }
             case .javaException:
-                if let exception = JavaException.firstName(in: record.message), isNew("exception") {
+                if let exception = JavaException.firstName(in: record.message), Self.isNew("exception", among: fields) {
                     fields.append(Field("exception", .string(exception)))
                 }
             }
@@ -160,6 +156,12 @@ extension PackParser {
     }
 
     static let columnNames = ["timestamp", "level", "service", "host", "message"]
+
+    /// A handful of fields per line: a linear scan beats hashing every name into a Set. A parameter, not a
+    /// nested function over the record's field array: capturing that array checked exclusivity on every call.
+    private static func isNew(_ name: String, among fields: [Field]) -> Bool {
+        !columnNames.contains { $0.isSameText(as: name) } && !fields.contains { $0.name.isSameText(as: name) }
+    }
 
     /// Whether every byte is below 0x80, eight at a time.
     static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
